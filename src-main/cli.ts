@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { formatBackendReport, selectBackend } from '../workers/backend';
+import { createProgressPrinter } from './cli/progress';
+import { loadSpec, runCommand, UsageError } from './cli/run-command';
+
+const USAGE = `usage:
+  bgw run <spec.json> --out <dir> [--seed N] [--quiet]   train, sample and reweight; write samples.csv + result.json
+  bgw validate <spec.json>                                check a run spec and exit
+  bgw backend                                             show which compute backend would be used and why
+environment: BGW_BACKEND=auto|tensorflow|webgpu|wasm|cpu overrides the spec's backend`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', short: 'o' },
+      seed: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'run': {
+      const specPath = rest[0];
+      if (!specPath) throw new UsageError('run needs a spec file: bgw run <spec.json> --out <dir>');
+      if (!values.out) throw new UsageError('run needs --out <dir>');
+      const seed = values.seed === undefined ? undefined : Number(values.seed);
+      if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31)) {
+        throw new UsageError(`--seed must be an integer in [0, 2^31), got '${values.seed}'`);
+      }
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      const { result, files } = await runCommand({
+        specPath,
+        outDir: values.out,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(values.quiet ? {} : { onEvent: createProgressPrinter() }),
+        signal: ac.signal,
+      });
+      const d = result.deltaF;
+      const exact = result.exact ? `  (exact ${result.exact.deltaF.toFixed(3)}, error ${(d.value - result.exact.deltaF).toFixed(3)})` : '';
+      process.stdout.write(
+        `ΔF(${d.B} − ${d.A}) at τ=${result.tau}: ${d.value.toFixed(3)} ± ${d.stderr.toFixed(3)} kT${exact}\n` +
+          `ESS ${(100 * result.essFraction).toFixed(1)}% of ${result.nSamples}  ·  ${result.timing.msPerStep.toFixed(1)} ms/step  ·  ` +
+          `backend ${result.backend.name}  ·  seed ${result.seed}\n` +
+          files.map((f) => `wrote ${f}`).join('\n') +
+          '\n',
+      );
+      return 0;
+    }
+    case 'validate': {
+      const specPath = rest[0];
+      if (!specPath) throw new UsageError('validate needs a spec file');
+      const spec = await loadSpec(specPath);
+      process.stdout.write(`${specPath}: valid (${spec.system.name}, ${spec.training.stages.length} stages)\n`);
+      return 0;
+    }
+    case 'backend': {
+      process.stdout.write(`${formatBackendReport(await selectBackend())}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  const err = e as Error;
+  const usage = err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`\nbgw: ${err.name === 'AbortError' ? 'cancelled' : 'error'}: ${err.message.split('\n')[0]}\n`);
+  if (process.env.BGW_DEBUG) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = usage ? 2 : err.name === 'AbortError' ? 130 : 1;
+}
+// The wasm runtime keeps handles open; exit explicitly once output is flushed.
+process.exit();

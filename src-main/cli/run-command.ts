@@ -1,0 +1,88 @@
+import { randomInt } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createSystem } from '../../workers/engine/energies/index';
+import { runTrainSample } from '../../workers/jobs/train-sample';
+import type { RunEvent, RunResult } from '../contract/run-result';
+import { formatIssues, parseRunSpec, type RunSpec } from '../contract/run-spec';
+import { writeSamplesCsv } from './write-samples';
+
+/** A problem with what the user gave us (spec, paths, flags): exit code 2, one line. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Read and validate a spec file; every failure is a UsageError naming the file and the field. */
+export async function loadSpec(path: string): Promise<RunSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read spec ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`spec ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = parseRunSpec(json);
+  if (!parsed.ok) throw new UsageError(`invalid spec ${path}: ${formatIssues(parsed.issues)}`);
+  try {
+    createSystem(parsed.spec.system.name, parsed.spec.system.params);
+  } catch (e) {
+    throw new UsageError(`invalid spec ${path}: system.params: ${(e as Error).message}`);
+  }
+  return parsed.spec;
+}
+
+export interface RunCommandOptions {
+  readonly specPath: string;
+  readonly outDir: string;
+  readonly seed?: number;
+  readonly onEvent?: (e: RunEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * `bgw run`: validate, train, sample, reweight, then write samples.csv (one per extra temperature),
+ * flow.bgwf and result.json. Everything is written into a hidden folder inside `outDir` first and
+ * moved into place only when complete, result.json last, so a failed or interrupted run never
+ * leaves a result that looks complete (an older complete result in `outDir` stays intact).
+ */
+export async function runCommand(o: RunCommandOptions): Promise<{ result: RunResult; files: string[] }> {
+  const spec = await loadSpec(o.specPath);
+  const outDir = resolve(o.outDir);
+  await ensureDir(outDir);
+  const seed = o.seed ?? spec.seed ?? randomInt(0, 2 ** 31 - 1);
+  const output = await runTrainSample(spec, { seed, ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  const system = createSystem(spec.system.name, spec.system.params);
+  const staging = await mkdtemp(join(outDir, '.bgw-partial-'));
+  try {
+    const files: string[] = [];
+    for (const s of output.samples) {
+      const name = s.tau === output.result.tau ? 'samples.csv' : `samples-tau${s.tau}.csv`;
+      await writeSamplesCsv(join(staging, name), s, system.states);
+      files.push(name);
+    }
+    await writeFile(join(staging, 'flow.bgwf'), output.flowBytes);
+    files.push('flow.bgwf');
+    await writeFile(join(staging, 'result.json'), `${JSON.stringify(output.result, null, 2)}\n`);
+    files.push('result.json');
+    for (const f of files) await rename(join(staging, f), join(outDir, f));
+    return { result: output.result, files: files.map((f) => join(outDir, f)) };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function ensureDir(dir: string): Promise<void> {
+  const s = await stat(dir).catch(() => null);
+  if (s && !s.isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`cannot create --out ${dir}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,40 @@
+import type { ModelSystem } from './types';
+import { createDoubleWell } from './double-well';
+import { createMuellerBrown } from './mueller-brown';
+import { createDimer } from './dimer';
+
+export const SYSTEM_NAMES = ['double-well', 'mueller-brown', 'dimer'] as const;
+export type SystemName = (typeof SYSTEM_NAMES)[number];
+
+/** The parameters each system accepts (all numbers); anything else is rejected by name. */
+const PARAM_NAMES: Record<SystemName, readonly string[]> = {
+  'double-well': ['dim', 'a4', 'a2', 'a1', 'k'],
+  'mueller-brown': ['dim', 'k'],
+  dimer: ['nSolvent', 'slope', 'boxHalf', 'epsilon', 'rm'],
+};
+
+export function isSystemName(name: string): name is SystemName {
+  return (SYSTEM_NAMES as readonly string[]).includes(name);
+}
+
+/** Build a model system by name. Params must be finite numbers among the system's known names. */
+export function createSystem(name: SystemName, params: Record<string, unknown> = {}): ModelSystem {
+  if (!isSystemName(name)) throw new Error(`unknown system '${String(name)}' (known: ${SYSTEM_NAMES.join(', ')})`);
+  const allowed = PARAM_NAMES[name];
+  const numeric: Record<string, number> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    if (!allowed.includes(key)) throw new Error(`${name}: unknown parameter '${key}' (allowed: ${allowed.join(', ')})`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new Error(`${name}: parameter '${key}' must be a finite number, got ${JSON.stringify(value)}`);
+    numeric[key] = value;
+  }
+  switch (name) {
+    case 'double-well':
+      return createDoubleWell(numeric);
+    case 'mueller-brown':
+      return createMuellerBrown(numeric);
+    case 'dimer':
+      return createDimer(numeric);
+  }
+}

@@ -1,0 +1,51 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * A reduced energy u(x) in units of kT at the reference temperature (after bgflow's `Energy`).
+ * The temperature τ enters only in the losses and the reweighting, as u/τ.
+ */
+export interface Energy {
+  readonly dim: number;
+  /** Batched and differentiable: x is [batch, dim], the result is [batch]. */
+  energy(x: tf.Tensor2D): tf.Tensor1D;
+}
+
+/** A metastable state: the configurations whose reaction coordinate lies in [min, max). */
+export interface StateDef {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** A 2-D grid on which exp(−u/τ) is integrated exactly (for systems with an exact reference). */
+export interface QuadratureGrid {
+  readonly xRange: readonly [number, number];
+  readonly yRange: readonly [number, number];
+  readonly n: number;
+}
+
+/**
+ * A model system: its tfjs energy, an independent float64 energy for reference sampling and
+ * exact checks, its reaction coordinate (RC) and the states defined on that RC.
+ */
+export interface ModelSystem extends Energy {
+  readonly name: string;
+  /** float64 reduced energy of one configuration. */
+  energy64(x: Float64Array): number;
+  /** float64 gradient of `energy64` (analytic), written into `out`. */
+  gradient64(x: Float64Array, out: Float64Array): Float64Array;
+  /** Reaction coordinate of one configuration. */
+  rc64(x: Float64Array): number;
+  /** Batched differentiable RC, used by the RC loss. */
+  rc(x: tf.Tensor2D): tf.Tensor1D;
+  /** The RC range over which profiles and the RC loss are computed. */
+  readonly rcRange: readonly [number, number];
+  /** States ordered [A, B]: ΔF is reported as F(B) − F(A). */
+  readonly states: readonly [StateDef, StateDef];
+  /** A starting configuration in state `states[i]` (default: state A). */
+  start(state?: 0 | 1): Float64Array;
+  /** Metropolis step size (per coordinate) that suits the system at τ = 1. */
+  readonly mcStep: number;
+  /** Present only where the configuration space is effectively 2-D and exact quadrature applies. */
+  readonly quadrature?: QuadratureGrid;
+}

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../rng';
+import { Mlp } from './mlp';
+import { permutationMatrices, permuteColumns } from './permute';
+import type { Flow } from './types';
+
+/** `affine` is RealNVP (x_b' = x_b·exp(s) + t); `additive` is NICE (x_b' = x_b + t). */
+export type CouplingKind = 'affine' | 'additive';
+
+export interface CouplingStackOptions {
+  readonly dim: number;
+  /** One entry per coupling; coupling i updates the odd half if i is even, else the even half. */
+  readonly kinds: readonly CouplingKind[];
+  readonly hidden: readonly number[];
+  /** s = sScale·tanh(raw): bounded log-scales keep exp(s) finite early in KL training. */
+  readonly sScale: number;
+  readonly rng: Rng;
+}
+
+/**
+ * A run of coupling layers over alternating halves (even/odd coordinates). The halves are split
+ * once on entry and merged once on exit, not per coupling, so a step runs as few ops as possible.
+ * Each coupling's conditioner is one MLP that emits [s, t] together. The last layer of every MLP
+ * starts at zero, so the stack starts as the identity.
+ */
+export class CouplingStack implements Flow {
+  readonly dim: number;
+  private readonly couplings: { kind: CouplingKind; net: Mlp; updatesOdd: boolean }[];
+  private readonly split: { P: tf.Tensor2D; PT: tf.Tensor2D };
+  private readonly nEven: number;
+  private readonly sScale: number;
+
+  constructor(o: CouplingStackOptions) {
+    if (o.dim < 2) throw new Error('coupling layers need dim ≥ 2');
+    this.dim = o.dim;
+    this.sScale = o.sScale;
+    this.nEven = Math.ceil(o.dim / 2);
+    const nOdd = o.dim - this.nEven;
+    const even = Array.from({ length: this.nEven }, (_, i) => 2 * i);
+    const odd = Array.from({ length: nOdd }, (_, i) => 2 * i + 1);
+    this.split = permutationMatrices([...even, ...odd]);
+    this.couplings = o.kinds.map((kind, i) => {
+      const updatesOdd = i % 2 === 0;
+      const nIn = updatesOdd ? this.nEven : nOdd;
+      const nOut = (updatesOdd ? nOdd : this.nEven) * (kind === 'affine' ? 2 : 1);
+      return { kind, updatesOdd, net: new Mlp([nIn, ...o.hidden, nOut], o.rng) };
+    });
+  }
+
+  forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const { y, logDet } = this.run(z, false);
+    return { x: y, logDet };
+  }
+
+  inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const { y, logDet } = this.run(x, true);
+    return { z: y, logDet };
+  }
+
+  variables(): tf.Variable[] {
+    return this.couplings.map((c) => c.net.theta);
+  }
+
+  private run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const n = input.shape[0];
+    const nOdd = this.dim - this.nEven;
+    const halves = permuteColumns(input, this.split.P, this.split.PT);
+    let even = tf.slice(halves, [0, 0], [n, this.nEven]) as tf.Tensor2D;
+    let odd = tf.slice(halves, [0, this.nEven], [n, nOdd]) as tf.Tensor2D;
+    const order = inverse ? [...this.couplings].reverse() : this.couplings;
+    const sTerms: tf.Tensor1D[] = [];
+    for (const c of order) {
+      const cond = c.updatesOdd ? even : odd;
+      const target = c.updatesOdd ? odd : even;
+      const width = target.shape[1];
+      const out = c.net.apply(cond);
+      let updated: tf.Tensor2D;
+      if (c.kind === 'additive') {
+        updated = inverse ? tf.sub(target, out) : tf.add(target, out);
+      } else {
+        const s = tf.mul(tf.tanh(tf.slice(out, [0, 0], [n, width])), this.sScale) as tf.Tensor2D;
+        const t = tf.slice(out, [0, width], [n, width]) as tf.Tensor2D;
+        updated = inverse ? tf.mul(tf.sub(target, t), tf.exp(tf.neg(s))) : tf.add(tf.mul(target, tf.exp(s)), t);
+        sTerms.push(tf.sum(s, 1));
+      }
+      if (c.updatesOdd) odd = updated;
+      else even = updated;
+    }
+    const y = permuteColumns(tf.concat([even, odd], 1), this.split.PT, this.split.P);
+    let logDet: tf.Tensor1D = sTerms.length ? (tf.addN(sTerms) as tf.Tensor1D) : tf.zeros([n]);
+    if (inverse) logDet = tf.neg(logDet);
+    return { y, logDet };
+  }
+}

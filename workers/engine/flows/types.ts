@@ -1,0 +1,14 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * An invertible layer (after bgflow's `Flow`). One sign convention everywhere:
+ * - `forward(z)` is F_zx and returns `logDet = log|det J_zx(z)|`;
+ * - `inverse(x)` is F_xz and returns `logDet = log|det J_xz(x)| = −log|det J_zx(F_xz(x))|`.
+ */
+export interface Flow {
+  readonly dim: number;
+  forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D };
+  inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D };
+  /** Every tensor that defines the layer, trainable or fixed, in a stable order (serialisation). */
+  variables(): tf.Variable[];
+}

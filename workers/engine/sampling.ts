@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelSystem } from './energies/types';
+import type { Flow } from './flows/types';
+import { logWeights } from './reweighting';
+import type { Rng } from './rng';
+
+/** Generated samples with everything reweighting and export need, one entry per sample. */
+export interface GeneratedSamples {
+  readonly tau: number;
+  readonly dim: number;
+  /** Row-major n×dim configurations x = F_zx(z). */
+  readonly x: Float32Array;
+  /** Reduced energy u(x) (float64, at the reference temperature). */
+  readonly u: Float64Array;
+  /** Unnormalised log weight −u/τ + |z|²/(2τ) + log|det J_zx(z)|. */
+  readonly logw: Float64Array;
+  readonly rc: Float64Array;
+  /** Index of the state the sample is in (0 = A, 1 = B), or −1 for neither. */
+  readonly state: Int8Array;
+}
+
+/**
+ * Draw n samples z ~ N(0, τ·I), push them through the flow in chunks, and compute energies in
+ * float64 (the tfjs energy is float32 and only needed for gradients).
+ */
+export function sampleFlow(
+  flow: Flow,
+  system: ModelSystem,
+  o: { n: number; tau: number; chunk: number; rng: Rng; signal?: AbortSignal },
+): GeneratedSamples {
+  const { n, tau, chunk, rng } = o;
+  const dim = flow.dim;
+  const x = new Float32Array(n * dim);
+  const zNormSq = new Float64Array(n);
+  const logDet = new Float64Array(n);
+  const std = Math.sqrt(tau);
+  for (let start = 0; start < n; start += chunk) {
+    if (o.signal?.aborted) throw Object.assign(new Error('run cancelled'), { name: 'AbortError' });
+    const m = Math.min(chunk, n - start);
+    const z = rng.normals(new Float32Array(m * dim), std);
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += z[i * dim + j]! ** 2;
+      zNormSq[start + i] = s;
+    }
+    const [xs, ld] = tf.tidy(() => {
+      const r = flow.forward(tf.tensor2d(z, [m, dim]));
+      return [r.x.dataSync() as Float32Array, r.logDet.dataSync() as Float32Array];
+    });
+    x.set(xs!, start * dim);
+    logDet.set(ld!, start);
+  }
+  const u = new Float64Array(n);
+  const rc = new Float64Array(n);
+  const state = new Int8Array(n);
+  const row = new Float64Array(dim);
+  const [A, B] = system.states;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) row[j] = x[i * dim + j]!;
+    u[i] = system.energy64(row);
+    const r = system.rc64(row);
+    rc[i] = r;
+    state[i] = r >= A.min && r < A.max ? 0 : r >= B.min && r < B.max ? 1 : -1;
+  }
+  return { tau, dim, x, u, logw: logWeights({ u, zNormSq, logDetZX: logDet, tau }), rc, state };
+}
