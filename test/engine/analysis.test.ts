@@ -97,15 +97,11 @@ describe('deltaF', () => {
     expect(stderr / spread).toBeLessThan(1.6);
   });
 
-  it('bootstraps deterministically given the seed, and fast', () => {
+  it('bootstraps deterministically given the seed', () => {
     const { rc, logw } = sampleDoubleWell(100_000, 5);
-    const t0 = performance.now();
     const a = bootstrapDeltaF(logw, rc, [A, B], { resamples: 100, rng: new Rng(9) });
-    const ms = performance.now() - t0;
     const b = bootstrapDeltaF(logw, rc, [A, B], { resamples: 100, rng: new Rng(9) });
     expect(a).toEqual(b);
-    // 1e5 samples × 100 resamples; typically ~100 ms, bound is loose to tolerate a busy machine.
-    expect(ms).toBeLessThan(1500);
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { createDoubleWell } from '../../workers/engine/energies/double-well';
 import { createMuellerBrown } from '../../workers/engine/energies/mueller-brown';
 import { createDimer } from '../../workers/engine/energies/dimer';

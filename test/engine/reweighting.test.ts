@@ -140,7 +140,6 @@ describe('systematicResample', () => {
     const a = systematicResample(w, 300, new Rng(3));
     expect(Array.from(systematicResample(w, 300, new Rng(3)))).toEqual(Array.from(a));
     // With w = [½, ½] and n = 1 the single draw is index 0 iff the offset is < ½: both must occur.
-    // (One stream, not fresh seeds: a fresh Rng's first uniform is ≈ 1 for small seeds.)
     const rng = new Rng(5);
     const picks = new Set(Array.from({ length: 40 }, () => systematicResample([1, 1], 1, rng)[0]));
     expect([...picks].sort()).toEqual([0, 1]);
@@ -154,7 +153,7 @@ describe('systematicResample', () => {
     expect(() => systematicResample([1, NaN], 3, new Rng(1))).toThrow();
   });
 
-  it('is fast for 1e6 samples', () => {
+  it('handles 1e6 samples: ESS within (1, N) and sorted resampled indices', () => {
     const rng = new Rng(5);
     const n = 1_000_000;
     const u = new Float64Array(n);
@@ -164,14 +163,12 @@ describe('systematicResample', () => {
       u[i] = 10 * rng.uniform();
       z2[i] = 10 * rng.uniform();
     }
-    const t0 = performance.now();
     const lw = logWeights({ u, zNormSq: z2, logDetZX: ld, tau: 1 });
     const ess = kishEss(lw);
     const idx = systematicResample(normalizedWeights(lw), n, rng);
-    const ms = performance.now() - t0;
-    expect(ess).toBeGreaterThan(0);
+    expect(ess).toBeGreaterThan(1);
+    expect(ess).toBeLessThan(n);
     expect(idx.length).toBe(n);
-    // Generous bound: catches accidental quadratic work, not machine noise (typically ~50 ms).
-    expect(ms).toBeLessThan(1500);
+    for (let i = 1; i < n; i += 997) expect(idx[i]!).toBeGreaterThanOrEqual(idx[i - 1]!);
   });
 });
