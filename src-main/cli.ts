@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { formatBackendReport, selectBackend } from '../workers/backend';
+import { formatBackendReport, resolveBackendChoice, selectBackend } from '../workers/backend';
 import { createProgressPrinter } from './cli/progress';
 import { loadSpec, runCommand, UsageError } from './cli/run-command';
 
@@ -8,6 +8,15 @@ const USAGE = `usage:
   bgw validate <spec.json>                                check a run spec and exit
   bgw backend                                             show which compute backend would be used and why
 environment: BGW_BACKEND=auto|tensorflow|webgpu|wasm|cpu overrides the spec's backend`;
+
+/** An invalid BGW_BACKEND is the user's mistake: fail with exit 2 before any work, not 1 mid-run. */
+function checkBackendEnv(): void {
+  try {
+    resolveBackendChoice();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -30,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       const specPath = rest[0];
       if (!specPath) throw new UsageError('run needs a spec file: bgw run <spec.json> --out <dir>');
       if (!values.out) throw new UsageError('run needs --out <dir>');
+      checkBackendEnv();
       const seed = values.seed === undefined ? undefined : Number(values.seed);
       if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31)) {
         throw new UsageError(`--seed must be an integer in [0, 2^31), got '${values.seed}'`);
@@ -62,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'backend': {
+      checkBackendEnv();
       process.stdout.write(`${formatBackendReport(await selectBackend())}\n`);
       return 0;
     }
@@ -75,7 +86,8 @@ try {
 } catch (e) {
   const err = e as Error;
   const usage = err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-  process.stderr.write(`\nbgw: ${err.name === 'AbortError' ? 'cancelled' : 'error'}: ${err.message.split('\n')[0]}\n`);
+  // The leading newline ends a pending self-overwriting progress line (TTY only); logs get one clean line.
+  process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}bgw: ${err.name === 'AbortError' ? 'cancelled' : 'error'}: ${err.message.split('\n')[0]}\n`);
   if (process.env.BGW_DEBUG) process.stderr.write(`${err.stack}\n`);
   process.exitCode = usage ? 2 : err.name === 'AbortError' ? 130 : 1;
 }

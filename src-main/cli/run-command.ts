@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, resolve } from 'node:path';
 import { createSystem } from '../../workers/engine/energies/index';
 import { runTrainSample } from '../../workers/jobs/train-sample';
+import { abortError } from '../../workers/engine/train/trainer';
 import type { RunEvent, RunResult } from '../contract/run-result';
 import { formatIssues, parseRunSpec, type RunSpec } from '../contract/run-spec';
 import { writeSamplesCsv } from './write-samples';
@@ -70,6 +71,11 @@ export async function runCommand(o: RunCommandOptions): Promise<{ result: RunRes
     files.push('flow.bgwf');
     await writeFile(join(staging, 'result.json'), `${JSON.stringify(output.result, null, 2)}\n`);
     files.push('result.json');
+    // Commit point. Training and sampling run synchronously, so a Ctrl-C during them is only
+    // delivered now (the poll phase before this immediate runs the SIGINT listener); a cancelled run
+    // must not replace the previous result.
+    await new Promise<void>((r) => setImmediate(r));
+    if (o.signal?.aborted) throw abortError();
     for (const f of files) await rename(join(staging, f), join(outDir, f));
     return { result: output.result, files: files.map((f) => join(outDir, f)) };
   } finally {

@@ -100,6 +100,9 @@ export const RunSpecSchema = z
         });
       }
     });
+    if (spec.flow.whiten && !spec.data) {
+      ctx.addIssue({ code: 'custom', path: ['flow', 'whiten'], message: 'whitening is fitted on training data: needs a "data" section' });
+    }
     const r = spec.analysis.rcRange;
     if (r && !(r[1] > r[0])) ctx.addIssue({ code: 'custom', path: ['analysis', 'rcRange'], message: 'max must be greater than min' });
   });

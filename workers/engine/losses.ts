@@ -14,8 +14,8 @@ const linlogcutOp = customOp((save, u: tf.Tensor1D, high: tf.Scalar, max: tf.Sca
   const finite = tf.isFinite(u);
   const safe = tf.where(finite, u, tf.broadcastTo(max, u.shape));
   const excess = tf.relu(tf.sub(safe, high));
-  const soft = tf.add(tf.sub(safe, excess), tf.log1p(excess));
-  const value = tf.minimum(soft, max) as tf.Tensor1D;
+  const soft = tf.add(tf.minimum(safe, high), tf.log1p(excess)); // not safe − excess: that cancels to 0 for u ≫ high in float32
+  const value = tf.where(finite, tf.minimum(soft, max), tf.broadcastTo(max, u.shape)) as tf.Tensor1D;
   // d/du: 1 below high, 1/(u − high + 1) above; 0 where capped or non-finite.
   const slope = tf.div(1, tf.add(excess, 1));
   const live = tf.logicalAnd(finite, tf.less(soft, max));

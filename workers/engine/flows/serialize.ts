@@ -40,6 +40,7 @@ export function deserializeFlow(bytes: Uint8Array, rng: Rng): BuiltFlow {
   const version = view.getUint32(4, true);
   if (version !== VERSION) throw new Error(`flow weights: unsupported version ${version}`);
   const headerLength = view.getUint32(8, true);
+  if (12 + headerLength > bytes.byteLength) throw new Error('flow weights: blob truncated (header)');
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
     arch: FlowArch;
     dim: number;

@@ -1,0 +1,297 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// `bgw` as a user runs it: a child process, exit code + stdout + stderr. Exit codes:
+// 0 ok, 2 usage/spec error, 1 run failure, 130 cancelled.
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const FIXTURE = join(ROOT, 'test/fixtures/double-well-ci.json');
+
+const require = createRequire(import.meta.url);
+const installed = (pkg: string): boolean => {
+  try {
+    require.resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const hasTfjsNode = installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu');
+
+interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface CliOptions {
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Called with the stderr text so far on every chunk (to react to progress). */
+  onStderr?: (soFar: string, child: ReturnType<typeof spawn>) => void;
+}
+
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  if (!('BGW_BACKEND' in extra)) delete env.BGW_BACKEND;
+  delete env.BGW_DEBUG;
+  return env;
+}
+
+function bgw(args: string[], o: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['bin/bgw.mjs', ...args], {
+      cwd: ROOT,
+      env: cleanEnv(o.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`bgw ${args.join(' ')} timed out after ${o.timeoutMs ?? 60_000} ms\nstderr: ${stderr}`));
+    }, o.timeoutMs ?? 60_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      o.onStderr?.(stderr, child);
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** stderr as non-empty lines. */
+const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
+
+let tmp: string;
+let fixture: Record<string, any>;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'bgw-cli-test-'));
+  fixture = JSON.parse(await readFile(FIXTURE, 'utf8'));
+});
+
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+let counter = 0;
+/** Write a spec (object or raw text) into the temp folder and return its path. */
+async function specFile(spec: unknown): Promise<string> {
+  const path = join(tmp, `spec-${++counter}.json`);
+  await writeFile(path, typeof spec === 'string' ? spec : JSON.stringify(spec, null, 2));
+  return path;
+}
+
+function withFixture(mutate: (s: Record<string, any>) => void): Record<string, any> {
+  const s = structuredClone(fixture);
+  mutate(s);
+  return s;
+}
+
+async function freshDir(name: string): Promise<string> {
+  const d = join(tmp, name);
+  await mkdir(d, { recursive: true });
+  return d;
+}
+
+// Each spawn costs ~2 s of start-up (tsx + tfjs), so independent checks run concurrently.
+describe.concurrent('bgw run: usage and spec errors exit 2 with one line', () => {
+  it('missing spec file → exit 2, one stderr line naming the path, no result written', async () => {
+    const missing = join(tmp, 'no-such-spec.json');
+    const out = join(tmp, 'out-missing');
+    const r = await bgw(['run', missing, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+    expect(r.stderr).toContain(missing);
+    expect(r.stderr).toMatch(/no such file/);
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(out, 'result.json'))).toBe(false);
+  });
+
+  it('spec that is not JSON → exit 2, "not valid JSON"', async () => {
+    const path = await specFile('{ "system": { "name": "double-well" ');
+    const r = await bgw(['run', path, '--out', join(tmp, 'out-notjson')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not valid JSON/);
+    expect(r.stderr).toContain(path);
+    expect(lines(r.stderr)).toHaveLength(1);
+  });
+
+  it('invalid spec (negative lr) → exit 2 naming training.stages[0].lr', async () => {
+    const path = await specFile(withFixture((s) => (s.training.stages[0].lr = -0.001)));
+    const r = await bgw(['run', path, '--out', join(tmp, 'out-badlr')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('training.stages[0].lr');
+    expect(lines(r.stderr)).toHaveLength(1);
+  });
+
+  it('unknown system param → exit 2 naming system.params and the parameter', async () => {
+    const path = await specFile(withFixture((s) => (s.system.params = { bogus: 1 })));
+    const r = await bgw(['run', path, '--out', join(tmp, 'out-bogus')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('system.params');
+    expect(r.stderr).toContain('bogus');
+  });
+
+  it('missing --out → exit 2', async () => {
+    const r = await bgw(['run', FIXTURE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out/);
+  });
+
+  it('missing spec argument → exit 2', async () => {
+    const r = await bgw(['run', '--out', join(tmp, 'out-nospec')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/spec/);
+  });
+
+  it.each([['abc'], ['1.5'], ['-1']])('bad --seed %s → exit 2', async (seed) => {
+    const r = await bgw(['run', FIXTURE, '--out', join(tmp, 'out-seed'), `--seed=${seed}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--seed/);
+    expect(existsSync(join(tmp, 'out-seed'))).toBe(false);
+  });
+
+  it('unknown option → exit 2', async () => {
+    const r = await bgw(['run', FIXTURE, '--out', join(tmp, 'out-opt'), '--frobnicate']);
+    expect(r.code).toBe(2);
+  });
+
+  it('--out pointing at an existing file → exit 2, file untouched', async () => {
+    const file = join(tmp, 'i-am-a-file');
+    await writeFile(file, 'keep me\n');
+    const r = await bgw(['run', FIXTURE, '--out', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toMatch(/not a directory/);
+    expect(await readFile(file, 'utf8')).toBe('keep me\n');
+  });
+
+  it('unknown command and no command → exit 2', async () => {
+    expect((await bgw(['frobnicate'])).code).toBe(2);
+    const none = await bgw([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout + none.stderr).toMatch(/usage/);
+  });
+
+  it('--help → exit 0 with usage on stdout', async () => {
+    const r = await bgw(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/bgw run <spec\.json> --out <dir>/);
+  });
+});
+
+describe('bgw run: a failed or cancelled run leaves no half-written result', () => {
+  const PREVIOUS = { format: 'bgw-result/1', note: 'previous complete result' };
+
+  /** An out dir holding a previous complete run. */
+  async function outWithPrevious(name: string): Promise<string> {
+    const out = await freshDir(name);
+    await writeFile(join(out, 'result.json'), JSON.stringify(PREVIOUS));
+    await writeFile(join(out, 'samples.csv'), 'x0,x1\n1,2\n');
+    return out;
+  }
+
+  async function expectPreviousIntact(out: string): Promise<void> {
+    const entries = await readdir(out);
+    expect(entries.filter((e) => e.startsWith('.bgw-partial-')), `leftover staging in ${entries.join(', ')}`).toEqual([]);
+    expect(entries.sort()).toEqual(['result.json', 'samples.csv']);
+    expect(JSON.parse(await readFile(join(out, 'result.json'), 'utf8'))).toEqual(PREVIOUS);
+    expect(await readFile(join(out, 'samples.csv'), 'utf8')).toBe('x0,x1\n1,2\n');
+  }
+
+  it('SIGINT during training → exit 130 "cancelled"; previous result intact, no staging folder', async () => {
+    // Enough training steps that it is still training when the signal arrives, little else.
+    const spec = await specFile({
+      name: 'cancel me',
+      system: { name: 'double-well' },
+      data: { source: 'metropolis', perState: 500, stride: 5, burnIn: 200 },
+      flow: { layers: 'RR', hidden: [32] },
+      training: { stages: [{ name: 'ML', iterations: 400, lr: 1e-3, batch: 128, wML: 1 }] },
+      sampling: { n: 2000 },
+      analysis: { bootstrap: 10 },
+    });
+    const out = await outWithPrevious('out-cancel');
+    let sentAt = 0;
+    const r = await bgw(['run', spec, '--out', out, '--seed', '3'], {
+      timeoutMs: 120_000,
+      onStderr: (soFar, child) => {
+        if (!sentAt && /training/.test(soFar)) {
+          sentAt = Date.now();
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(sentAt, `never saw "training" on stderr:\n${r.stderr}`).toBeGreaterThan(0);
+    expect(r.signal, 'the CLI must handle SIGINT itself, not die of it').toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/bgw: cancelled/);
+    expect(r.stdout).not.toMatch(/wrote /);
+    await expectPreviousIntact(out);
+  });
+
+  it.skipIf(hasTfjsNode)('run failure (explicit backend unavailable) → exit 1; previous result intact', async () => {
+    const spec = await specFile(withFixture((s) => (s.backend = 'tensorflow')));
+    const out = await outWithPrevious('out-fail');
+    const r = await bgw(['run', spec, '--out', out]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/bgw: error: tensorflow backend unavailable/);
+    await expectPreviousIntact(out);
+  });
+});
+
+describe.concurrent('bgw validate', () => {
+  it('valid spec → exit 0', async () => {
+    const r = await bgw(['validate', FIXTURE]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/valid \(double-well, 2 stages\)/);
+  });
+
+  it('invalid spec → exit 2 naming the field', async () => {
+    const path = await specFile(withFixture((s) => (s.sampling.n = 0)));
+    const r = await bgw(['validate', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('sampling.n');
+  });
+});
+
+describe.concurrent('bgw backend', () => {
+  it('reports the chosen backend (wasm here) with BGW_BACKEND unset', async () => {
+    const r = await bgw(['backend']);
+    expect(r.code, r.stderr).toBe(0);
+    const first = r.stdout.split('\n')[0]!;
+    if (hasTfjsNode) expect(first).toMatch(/^backend: /);
+    // A machine with a hardware WebGPU adapter would rightly pick it instead of wasm.
+    else expect(first).toMatch(/^backend: (wasm|webgpu \(Dawn, hardware)/);
+    expect(first).toMatch(/\(requested: auto\)/);
+  });
+
+  it('invalid BGW_BACKEND → usage error, exit 2', async () => {
+    const r = await bgw(['backend'], { env: { BGW_BACKEND: 'bogus' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/BGW_BACKEND 'bogus'/);
+    expect(lines(r.stderr)).toHaveLength(1);
+  });
+
+  it('invalid BGW_BACKEND makes `run` exit 2 before doing any work', async () => {
+    const out = join(tmp, 'out-badenv');
+    const r = await bgw(['run', FIXTURE, '--out', out], { env: { BGW_BACKEND: 'bogus' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/BGW_BACKEND/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
