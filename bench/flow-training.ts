@@ -66,26 +66,28 @@ function stepFlops(c: Config): number {
   return 6 * c.batch * macs * 2 * c.blocks;
 }
 
-function benchConfig(c: Config): { msPerStep: number; samples: number[] } {
+async function benchConfig(c: Config): Promise<{ msPerStep: number; samples: number[] }> {
   const rng = new Rng(1);
   const system = createSystem(c.dim === 2 ? 'double-well' : 'dimer');
   const { flow } = buildFlow({ layers: 'R'.repeat(c.blocks), hidden: c.hidden, sScale: 1, whiten: false }, c.dim, rng);
   const data = rng.normals(new Float64Array(4096 * c.dim));
   const stage = { lr: 1e-4, batch: c.batch, wML: 1, wKL: 0, wRC: 0, highEnergy: 1e3, maxEnergy: 1e10, temperatures: [1], rcLoss: 'barrier' as const };
-  const run = (iterations: number): number =>
-    train({ flow, system, stages: [{ ...stage, iterations }], data, dataTau: 1, rng, clipNorm: 1e6 }).msPerStep;
-  run(5);
-  const samples = Array.from({ length: 7 }, () => run(10));
+  const run = async (iterations: number): Promise<number> =>
+    (await train({ flow, system, stages: [{ ...stage, iterations }], data, dataTau: 1, rng, clipNorm: 1e6 })).msPerStep;
+  await run(5);
+  const samples: number[] = [];
+  for (let r = 0; r < 7; r++) samples.push(await run(10));
   flow.variables().forEach((v) => v.dispose());
   return { msPerStep: median(samples), samples };
 }
 
 const backend = await selectBackend();
 const peak = peakMatMul();
-const configs = CONFIGS.map((c) => {
-  const { msPerStep, samples } = benchConfig(c);
+const configs = [];
+for (const c of CONFIGS) {
+  const { msPerStep, samples } = await benchConfig(c);
   const gflops = stepFlops(c) / (msPerStep * 1e6);
-  return {
+  configs.push({
     ...c,
     couplings: 2 * c.blocks,
     msPerStep: Number(msPerStep.toFixed(2)),
@@ -93,8 +95,8 @@ const configs = CONFIGS.map((c) => {
     gflopPerStep: Number((stepFlops(c) / 1e9).toFixed(4)),
     gflops: Number(gflops.toFixed(2)),
     fractionOfPeak: Number((gflops / peak.gflops).toFixed(3)),
-  };
-});
+  });
+}
 const report = {
   bench: 'flow-training',
   date: new Date().toISOString(),

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSystem } from '../../workers/engine/energies/index';
 import { runTrainSample } from '../../workers/jobs/train-sample';
@@ -49,8 +49,9 @@ export interface RunCommandOptions {
 /**
  * `bgw run`: validate, train, sample, reweight, then write samples.csv (one per extra temperature),
  * flow.bgwf and result.json. Everything is written into a hidden folder inside `outDir` first and
- * moved into place only when complete, result.json last, so a failed or interrupted run never
- * leaves a result that looks complete (an older complete result in `outDir` stays intact).
+ * moved into place only when complete (the old result.json is removed first, the new one moved
+ * last), so a failed or interrupted run never leaves a result that looks complete; a run that fails
+ * before that point leaves an older complete result in `outDir` intact.
  */
 export async function runCommand(o: RunCommandOptions): Promise<{ result: RunResult; files: string[] }> {
   const spec = await loadSpec(o.specPath);
@@ -71,11 +72,15 @@ export async function runCommand(o: RunCommandOptions): Promise<{ result: RunRes
     files.push('flow.bgwf');
     await writeFile(join(staging, 'result.json'), `${JSON.stringify(output.result, null, 2)}\n`);
     files.push('result.json');
-    // Commit point. Training and sampling run synchronously, so a Ctrl-C during them is only
-    // delivered now (the poll phase before this immediate runs the SIGINT listener); a cancelled run
-    // must not replace the previous result.
+    // Commit point: a Ctrl-C that arrived while the files were written must not replace the
+    // previous result. Files of an earlier run that this one does not rewrite (other
+    // temperatures) are removed, so the folder never mixes two runs.
     await new Promise<void>((r) => setImmediate(r));
     if (o.signal?.aborted) throw abortError();
+    await rm(join(outDir, 'result.json'), { force: true });
+    for (const old of await readdir(outDir)) {
+      if (/^samples(-tau.+)?\.csv$/.test(old) && !files.includes(old)) await rm(join(outDir, old), { force: true });
+    }
     for (const f of files) await rename(join(staging, f), join(outDir, f));
     return { result: output.result, files: files.map((f) => join(outDir, f)) };
   } finally {

@@ -87,12 +87,12 @@ interface Run {
   weights: Float32Array;
 }
 
-function runTraining(initSeed: number, trainSeed: number, stages: Stage[], extra: Partial<TrainOptions> = {}): Run {
+async function runTraining(initSeed: number, trainSeed: number, stages: Stage[], extra: Partial<TrainOptions> = {}): Promise<Run> {
   const dw = createSystem('double-well', {});
   const { flow } = buildFlow(ARCH, 2, new Rng(initSeed));
   const data = doubleWellData(200, new Rng(1234));
   const progress: TrainProgress[] = [];
-  train({
+  await train({
     flow,
     system: dw,
     stages,
@@ -114,7 +114,7 @@ const MIXED: Stage[] = [
 // ---------- tests ----------
 
 describe('stageSteps', () => {
-  it('counts iterations, or ceil(epochs·n/batch) with a minimum of one', () => {
+  it('counts iterations, or ceil(epochs·n/batch) with a minimum of one', async () => {
     expect(stageSteps(stage({ iterations: 7 }), 0)).toBe(7);
     expect(stageSteps(stage({ iterations: 7, batch: 3 }), 1e6)).toBe(7);
     expect(stageSteps(stage({ epochs: 2, batch: 64 }), 256)).toBe(8);
@@ -124,13 +124,13 @@ describe('stageSteps', () => {
     expect(stageSteps(stage({ epochs: 200, batch: 500 }), 10_000)).toBe(4000);
   });
 
-  it('rejects a stage without a length, and epochs without data', () => {
+  it('rejects a stage without a length, and epochs without data', async () => {
     expect(() => stageSteps(stage({}), 100)).toThrow(/epochs or iterations/);
     expect(() => stageSteps(stage({ epochs: 1 }), 0)).toThrow(/training data/);
   });
 
-  it('train takes exactly the steps stageSteps says, and reports them in order', () => {
-    const r = runTraining(1, 2, MIXED);
+  it('train takes exactly the steps stageSteps says, and reports them in order', async () => {
+    const r = await runTraining(1, 2, MIXED);
     expect(r.progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(r.progress.every((p) => p.totalSteps === 8)).toBe(true);
     expect(r.progress.map((p) => p.stage)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
@@ -141,18 +141,18 @@ describe('stageSteps', () => {
     for (const l of r.losses) expect(l.total).toBeCloseTo(l.ml + l.kl + 0.5 * l.rc, 4);
   });
 
-  it('a stage with w_ML > 0 and no data fails with a clear error', () => {
+  it('a stage with w_ML > 0 and no data fails with a clear error', async () => {
     const { flow } = buildFlow(ARCH, 2, new Rng(1));
-    expect(() =>
+    await expect(
       train({ flow, system: createSystem('double-well', {}), stages: [stage({ iterations: 2, wML: 1 })], data: null, dataTau: 1, rng: new Rng(1), clipNorm: 10 }),
-    ).toThrow(/no training data/);
+    ).rejects.toThrow(/no training data/);
   });
 });
 
 describe('determinism', () => {
-  it('same seeds → identical loss trajectory and identical weights (independent builds)', () => {
-    const a = runTraining(11, 22, MIXED);
-    const b = runTraining(11, 22, MIXED);
+  it('same seeds → identical loss trajectory and identical weights (independent builds)', async () => {
+    const a = await runTraining(11, 22, MIXED);
+    const b = await runTraining(11, 22, MIXED);
     expect(a.losses.length).toBe(8);
     expect(b.losses).toEqual(a.losses);
     expect(b.weights).toEqual(a.weights);
@@ -161,10 +161,10 @@ describe('determinism', () => {
     expect(a.weights).not.toEqual(init);
   });
 
-  it('a different training seed or a different init seed → a different run', () => {
-    const a = runTraining(11, 22, MIXED);
-    const otherBatches = runTraining(11, 23, MIXED);
-    const otherInit = runTraining(12, 22, MIXED);
+  it('a different training seed or a different init seed → a different run', async () => {
+    const a = await runTraining(11, 22, MIXED);
+    const otherBatches = await runTraining(11, 23, MIXED);
+    const otherInit = await runTraining(12, 22, MIXED);
     expect(otherBatches.losses[0]!.ml).not.toBe(a.losses[0]!.ml);
     expect(otherBatches.weights).not.toEqual(a.weights);
     expect(otherInit.weights).not.toEqual(a.weights);
@@ -172,7 +172,7 @@ describe('determinism', () => {
 });
 
 describe('non-finite steps', () => {
-  it('an energy that is NaN on every 3rd call: those steps are skipped and counted, weights stay finite and untouched', () => {
+  it('an energy that is NaN on every 3rd call: those steps are skipped and counted, weights stay finite and untouched', async () => {
     const dw = createSystem('double-well', {});
     let calls = 0;
     const flaky: ModelSystem = {
@@ -187,7 +187,7 @@ describe('non-finite steps', () => {
     const { flow } = buildFlow(ARCH, 2, new Rng(3));
     const snapshots: Float32Array[] = [weights(flow)];
     const progress: TrainProgress[] = [];
-    const summary = train({
+    const summary = await train({
       flow,
       system: flaky,
       stages: [stage({ iterations: 10, batch: 32, lr: 1e-2 })],
@@ -218,13 +218,13 @@ describe('non-finite steps', () => {
 
 describe('cancellation', () => {
   for (const k of [3, 4]) {
-    it(`aborting after step ${k} throws an AbortError and progress saw exactly ${k} steps`, () => {
+    it(`aborting after step ${k} throws an AbortError and progress saw exactly ${k} steps`, async () => {
       const controller = new AbortController();
       const seen: number[] = [];
       const stagesEnded: number[] = [];
       let error: unknown = null;
       try {
-        runTraining(1, 2, MIXED, {
+        await runTraining(1, 2, MIXED, {
           signal: controller.signal,
           onProgress: (p) => {
             seen.push(p.step);
@@ -243,11 +243,11 @@ describe('cancellation', () => {
     });
   }
 
-  it('an already aborted signal runs no step', () => {
+  it('an already aborted signal runs no step', async () => {
     const controller = new AbortController();
     controller.abort();
     let steps = 0;
-    expect(() => runTraining(1, 2, MIXED, { signal: controller.signal, onProgress: () => (steps += 1) })).toThrow(
+    await expect(runTraining(1, 2, MIXED, { signal: controller.signal, onProgress: () => (steps += 1) })).rejects.toThrow(
       expect.objectContaining({ name: 'AbortError' }),
     );
     expect(steps).toBe(0);
@@ -260,7 +260,7 @@ describe('gradient clipping', () => {
    * independently, and check the reported (unclipped) norm and the exact first Adam update
    * Δθ = −lr·√(1−β2)/(1−β1) · (1−β1)·s·g / (√(1−β2)·s·|g| + ε) with s = min(1, clip/‖g‖).
    */
-  function oneStep(clipNorm: number): { gradNorm: number; norm: number; delta: Float64Array; expected: Float64Array } {
+  async function oneStep(clipNorm: number): Promise<{ gradNorm: number; norm: number; delta: Float64Array; expected: Float64Array }> {
     const dim = 2;
     const lr = 0.1;
     const st = stage({ iterations: 1, batch: 16, lr, temperatures: [1, 0.5], highEnergy: 20, maxEnergy: 1e6 });
@@ -281,7 +281,7 @@ describe('gradient clipping', () => {
     const norm = Math.sqrt(gFlat.reduce((a, v) => a + v * v, 0));
     const before = Float64Array.from(vars.flatMap((v) => Array.from(v.dataSync())));
     let gradNorm = NaN;
-    train({ flow, system: dw, stages: [st], data: null, dataTau: 1, rng: new Rng(10), clipNorm, onProgress: (p) => (gradNorm = p.gradNorm) });
+    await train({ flow, system: dw, stages: [st], data: null, dataTau: 1, rng: new Rng(10), clipNorm, onProgress: (p) => (gradNorm = p.gradNorm) });
     const after = Float64Array.from(vars.flatMap((v) => Array.from(v.dataSync())));
     const s = norm > clipNorm ? clipNorm / norm : 1;
     const [b1, b2, eps] = [0.9, 0.999, 1e-7];
@@ -295,8 +295,8 @@ describe('gradient clipping', () => {
     ['clipNorm 1e-2', 1e-2],
     ['tiny clipNorm 1e-9', 1e-9],
   ] as const) {
-    it(`${label}: reports the unclipped norm and takes exactly the clipped Adam step`, () => {
-      const r = oneStep(clip);
+    it(`${label}: reports the unclipped norm and takes exactly the clipped Adam step`, async () => {
+      const r = await oneStep(clip);
       expect(r.norm).toBeGreaterThan(1);
       expect(Math.abs(r.gradNorm - r.norm)).toBeLessThan(1e-5 * r.norm);
       let maxErr = 0;
@@ -313,11 +313,11 @@ describe('gradient clipping', () => {
     });
   }
 
-  it('a steep energy (huge gradients) trains finitely with clipping; gradNorm is reported unclipped', () => {
+  it('a steep energy (huge gradients) trains finitely with clipping; gradNorm is reported unclipped', async () => {
     const steep = harmonic(1e-3); // u = 5e5·|x|²
     const { flow } = buildFlow(ARCH, 2, new Rng(5));
     const progress: TrainProgress[] = [];
-    const summary = train({
+    const summary = await train({
       flow,
       system: steep,
       stages: [stage({ iterations: 15, batch: 32, lr: 1e-2, highEnergy: 1e12, maxEnergy: 1e20 })],
@@ -336,13 +336,13 @@ describe('gradient clipping', () => {
 });
 
 describe('training by energy end to end', () => {
-  it('KL alone on u = |x|²/(2σ²), σ = 2, learns the scale: sampled std ≈ 2', () => {
+  it('KL alone on u = |x|²/(2σ²), σ = 2, learns the scale: sampled std ≈ 2', async () => {
     const sigma = 2;
     const sys = harmonic(sigma);
     // Couplings only (no S layer): the affine couplings' log-scales have to learn the factor 2.
     const { flow } = buildFlow({ layers: 'RR', hidden: [16], sScale: 1, whiten: false }, 2, new Rng(31));
     const progress: TrainProgress[] = [];
-    train({
+    await train({
       flow,
       system: sys,
       stages: [
@@ -356,7 +356,7 @@ describe('training by energy end to end', () => {
       onProgress: (p) => progress.push(p),
     });
     const n = 4000;
-    const s = sampleFlow(flow, sys, { n, tau: 1, chunk: 1000, rng: new Rng(33) });
+    const s = await sampleFlow(flow, sys, { n, tau: 1, chunk: 1000, rng: new Rng(33) });
     for (let j = 0; j < 2; j++) {
       let m = 0;
       let v = 0;

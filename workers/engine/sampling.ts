@@ -3,6 +3,7 @@ import type { ModelSystem } from './energies/types';
 import type { Flow } from './flows/types';
 import { logWeights } from './reweighting';
 import type { Rng } from './rng';
+import { abortError, yieldToEventLoop } from './train/trainer';
 
 /** Generated samples with everything reweighting and export need, one entry per sample. */
 export interface GeneratedSamples {
@@ -23,11 +24,11 @@ export interface GeneratedSamples {
  * Draw n samples z ~ N(0, τ·I), push them through the flow in chunks, and compute energies in
  * float64 (the tfjs energy is float32 and only needed for gradients).
  */
-export function sampleFlow(
+export async function sampleFlow(
   flow: Flow,
   system: ModelSystem,
   o: { n: number; tau: number; chunk: number; rng: Rng; signal?: AbortSignal },
-): GeneratedSamples {
+): Promise<GeneratedSamples> {
   const { n, tau, chunk, rng } = o;
   const dim = flow.dim;
   const x = new Float32Array(n * dim);
@@ -35,7 +36,8 @@ export function sampleFlow(
   const logDet = new Float64Array(n);
   const std = Math.sqrt(tau);
   for (let start = 0; start < n; start += chunk) {
-    if (o.signal?.aborted) throw Object.assign(new Error('run cancelled'), { name: 'AbortError' });
+    await yieldToEventLoop();
+    if (o.signal?.aborted) throw abortError();
     const m = Math.min(chunk, n - start);
     const z = rng.normals(new Float32Array(m * dim), std);
     for (let i = 0; i < m; i++) {

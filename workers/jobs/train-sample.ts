@@ -51,7 +51,7 @@ export async function runTrainSample(spec: RunSpec, o: TrainSampleOptions): Prom
   }
 
   emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
-  const summary = train({
+  const summary = await train({
     flow: built.flow,
     system,
     stages: spec.training.stages,
@@ -65,9 +65,11 @@ export async function runTrainSample(spec: RunSpec, o: TrainSampleOptions): Prom
 
   emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
   const tSample = performance.now();
-  const samples = spec.sampling.temperatures.map((tau) =>
-    sampleFlow(built.flow, system, { n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: sampleRng, ...(o.signal ? { signal: o.signal } : {}) }),
-  );
+  const samples: GeneratedSamples[] = [];
+  for (const tau of spec.sampling.temperatures) {
+    const opts = { n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: sampleRng, ...(o.signal ? { signal: o.signal } : {}) };
+    samples.push(await sampleFlow(built.flow, system, opts));
+  }
   const sampleSeconds = (performance.now() - tSample) / 1000;
 
   emit({ type: 'phase', phase: 'analyse', message: 'reweighting' });
@@ -110,7 +112,7 @@ function assembleResult(
   backend: BackendReport,
   built: BuiltFlow,
   data: TrainingData | null,
-  summary: ReturnType<typeof train>,
+  summary: Awaited<ReturnType<typeof train>>,
   estimates: TemperatureEstimate[],
   t: { sampleSeconds: number; totalSeconds: number },
 ): RunResult {

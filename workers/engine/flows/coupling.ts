@@ -26,7 +26,8 @@ export interface CouplingStackOptions {
 export class CouplingStack implements Flow {
   readonly dim: number;
   private readonly couplings: { kind: CouplingKind; net: Mlp; updatesOdd: boolean }[];
-  private readonly split: { P: tf.Tensor2D; PT: tf.Tensor2D };
+  /** Null when the even/odd split is already the identity order (dim 2): skips two matMuls. */
+  private readonly split: { P: tf.Tensor2D; PT: tf.Tensor2D } | null;
   private readonly nEven: number;
   private readonly sScale: number;
 
@@ -38,7 +39,8 @@ export class CouplingStack implements Flow {
     const nOdd = o.dim - this.nEven;
     const even = Array.from({ length: this.nEven }, (_, i) => 2 * i);
     const odd = Array.from({ length: nOdd }, (_, i) => 2 * i + 1);
-    this.split = permutationMatrices([...even, ...odd]);
+    const order = [...even, ...odd];
+    this.split = order.every((v, i) => v === i) ? null : permutationMatrices(order);
     this.couplings = o.kinds.map((kind, i) => {
       const updatesOdd = i % 2 === 0;
       const nIn = updatesOdd ? this.nEven : nOdd;
@@ -64,7 +66,7 @@ export class CouplingStack implements Flow {
   private run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
     const n = input.shape[0];
     const nOdd = this.dim - this.nEven;
-    const halves = permuteColumns(input, this.split.P, this.split.PT);
+    const halves = this.split ? permuteColumns(input, this.split.P, this.split.PT) : input;
     let even = tf.slice(halves, [0, 0], [n, this.nEven]) as tf.Tensor2D;
     let odd = tf.slice(halves, [0, this.nEven], [n, nOdd]) as tf.Tensor2D;
     const order = inverse ? [...this.couplings].reverse() : this.couplings;
@@ -78,7 +80,8 @@ export class CouplingStack implements Flow {
       if (c.kind === 'additive') {
         updated = inverse ? tf.sub(target, out) : tf.add(target, out);
       } else {
-        const s = tf.mul(tf.tanh(tf.slice(out, [0, 0], [n, width])), this.sScale) as tf.Tensor2D;
+        const raw = tf.tanh(tf.slice(out, [0, 0], [n, width])) as tf.Tensor2D;
+        const s = this.sScale === 1 ? raw : (tf.mul(raw, this.sScale) as tf.Tensor2D);
         const t = tf.slice(out, [0, width], [n, width]) as tf.Tensor2D;
         updated = inverse ? tf.mul(tf.sub(target, t), tf.exp(tf.neg(s))) : tf.add(tf.mul(target, tf.exp(s)), t);
         sTerms.push(tf.sum(s, 1));
@@ -86,7 +89,8 @@ export class CouplingStack implements Flow {
       if (c.updatesOdd) odd = updated;
       else even = updated;
     }
-    const y = permuteColumns(tf.concat([even, odd], 1), this.split.PT, this.split.P);
+    const merged = tf.concat([even, odd], 1);
+    const y = this.split ? permuteColumns(merged, this.split.PT, this.split.P) : merged;
     let logDet: tf.Tensor1D = sTerms.length ? (tf.addN(sTerms) as tf.Tensor1D) : tf.zeros([n]);
     if (inverse) logDet = tf.neg(logDet);
     return { y, logDet };

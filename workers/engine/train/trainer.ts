@@ -40,6 +40,13 @@ export interface TrainSummary {
   readonly finalLoss: TrainProgress['loss'] | null;
 }
 
+const YIELD_MS = 50;
+
+/** Let pending events (signals, messages) run; cheap enough to call every 50 ms. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** An `AbortError`, as thrown by fetch and piscina when a signal fires. */
 export function abortError(): Error {
   return Object.assign(new Error('run cancelled'), { name: 'AbortError' });
@@ -50,7 +57,7 @@ export function abortError(): Error {
  * global gradient norm, skips (and counts) steps whose loss or gradient is not finite, and checks
  * the AbortSignal between steps. A fresh Adam per stage, as the published Keras code recompiles.
  */
-export function train(o: TrainOptions): TrainSummary {
+export async function train(o: TrainOptions): Promise<TrainSummary> {
   const dim = o.flow.dim;
   const nData = o.data ? o.data.length / dim : 0;
   const vars = o.flow.variables().filter((v) => v.trainable);
@@ -61,10 +68,16 @@ export function train(o: TrainOptions): TrainSummary {
   let skipped = 0;
   let finalLoss: TrainProgress['loss'] | null = null;
   const t0 = performance.now();
-  o.stages.forEach((stage, si) => {
+  let lastYield = performance.now();
+  for (const [si, stage] of o.stages.entries()) {
     const adam = new Adam(vars, stage.lr);
     try {
       for (let k = 0; k < stepsPerStage[si]!; k++) {
+        // Yield to the event loop now and then, so a cancel (SIGINT, a worker message) can land.
+        if (performance.now() - lastYield > YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
         if (o.signal?.aborted) throw abortError();
         step += 1;
         const r = trainStep(o, stage, adam, vars, batches);
@@ -84,7 +97,7 @@ export function train(o: TrainOptions): TrainSummary {
       adam.dispose();
     }
     o.onStageEnd?.(si);
-  });
+  }
   const seconds = (performance.now() - t0) / 1000;
   return { steps: step, skippedSteps: skipped, seconds, msPerStep: step ? (1000 * seconds) / step : 0, finalLoss };
 }
