@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SYSTEM_NAMES } from '../../workers/engine/energies/index';
+import { PARAM_NAMES, SYSTEM_NAMES } from '../../workers/engine/energies/index';
 
 /**
  * The run spec: one JSON document that is the single source of truth for a run. The same schema
@@ -90,6 +90,12 @@ export const RunSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    const allowed = PARAM_NAMES[spec.system.name];
+    for (const key of Object.keys(spec.system.params)) {
+      if (!allowed.includes(key)) {
+        ctx.addIssue({ code: 'custom', path: ['system', 'params', key], message: `unknown parameter for ${spec.system.name} (allowed: ${allowed.join(', ')})` });
+      }
+    }
     spec.training.stages.forEach((s, i) => {
       const needsData = s.wML > 0 || s.epochs !== undefined;
       if (needsData && !spec.data) {

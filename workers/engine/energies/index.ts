@@ -7,7 +7,7 @@ export const SYSTEM_NAMES = ['double-well', 'mueller-brown', 'dimer'] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 /** The parameters each system accepts (all numbers); anything else is rejected by name. */
-const PARAM_NAMES: Record<SystemName, readonly string[]> = {
+export const PARAM_NAMES: Record<SystemName, readonly string[]> = {
   'double-well': ['dim', 'a4', 'a2', 'a1', 'k'],
   'mueller-brown': ['dim', 'k'],
   dimer: ['nSolvent', 'slope', 'boxHalf', 'epsilon', 'rm'],
