@@ -12,7 +12,13 @@ export interface RunResult {
   readonly name: string | null;
   readonly system: string;
   readonly dim: number;
-  readonly backend: { readonly name: string; readonly detail: string; readonly device?: string };
+  readonly backend: {
+    readonly name: string;
+    readonly detail: string;
+    readonly device?: string;
+    /** The backends tried before the chosen one, each with why it was passed over. */
+    readonly passedOver: readonly { readonly name: string; readonly reason: string }[];
+  };
   readonly seed: number;
   readonly tau: number;
   readonly nSamples: number;

@@ -90,6 +90,10 @@ describe('double well end to end via `bgw run`', () => {
     expect(result.dim).toBe(2);
     expect(['wasm', 'cpu', 'webgpu', 'tensorflow']).toContain(result.backend.name);
     expect(result.backend.detail.length).toBeGreaterThan(0);
+    // Why faster backends were passed over is part of the result, not only the terminal.
+    if (result.backend.name === 'wasm') {
+      expect(result.backend.passedOver.map((p: { name: string }) => p.name).join(' ')).toMatch(/tensorflow/);
+    }
     expect(result.seed).toBe(SEED); // --seed overrides the spec's seed
     expect(result.nSamples).toBe(spec.sampling.n);
     expect(Number.isFinite(result.essFraction)).toBe(true);

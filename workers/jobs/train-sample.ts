@@ -34,7 +34,8 @@ export async function runTrainSample(spec: RunSpec, o: TrainSampleOptions): Prom
   const t0 = performance.now();
   const emit = o.onEvent ?? (() => {});
   const backend: BackendReport = await selectBackend({ prefer: spec.backend });
-  emit({ type: 'phase', phase: 'backend', message: `backend ${backend.name}: ${backend.detail}` });
+  const passed = backend.passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
+  emit({ type: 'phase', phase: 'backend', message: `backend ${backend.detail}${passed ? ` (passed over ${passed})` : ''}` });
   const system = createSystem(spec.system.name, spec.system.params);
   const rng = new Rng(o.seed);
   // Independent streams, so changing one phase's budget leaves the others' random numbers alone.
@@ -123,7 +124,12 @@ function assembleResult(
     name: spec.name ?? null,
     system: system.name,
     dim: built.flow.dim,
-    backend: { name: backend.name, detail: backend.detail, ...(backend.device ? { device: backend.device } : {}) },
+    backend: {
+      name: backend.name,
+      detail: backend.detail,
+      ...(backend.device ? { device: backend.device } : {}),
+      passedOver: backend.passedOver,
+    },
     seed,
     tau: primary.tau,
     nSamples: primary.nSamples,
