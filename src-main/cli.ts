@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
-import { formatBackendReport, resolveBackendChoice, selectBackend } from '../workers/backend';
+import { loadSpec } from './cli/load-spec';
 import { createProgressPrinter } from './cli/progress';
-import { loadSpec, runCommand, UsageError } from './cli/run-command';
+import { UsageError } from './cli/usage-error';
+// tfjs and the engine load only for commands that compute (about 2 s), so `validate`, `--help`
+// and usage errors answer at once.
+const loadBackend = () => import('../workers/backend');
 
 const USAGE = `usage:
   bgw run <spec.json> --out <dir> [--seed N] [--quiet]   train, sample and reweight; write samples.csv + result.json
@@ -10,7 +13,8 @@ const USAGE = `usage:
 environment: BGW_BACKEND=auto|tensorflow|webgpu|wasm|cpu overrides the spec's backend`;
 
 /** An invalid BGW_BACKEND is the user's mistake: fail with exit 2 before any work, not 1 mid-run. */
-function checkBackendEnv(): void {
+async function checkBackendEnv(): Promise<void> {
+  const { resolveBackendChoice } = await loadBackend();
   try {
     resolveBackendChoice();
   } catch (e) {
@@ -39,13 +43,14 @@ async function main(argv: string[]): Promise<number> {
       const specPath = rest[0];
       if (!specPath) throw new UsageError('run needs a spec file: bgw run <spec.json> --out <dir>');
       if (!values.out) throw new UsageError('run needs --out <dir>');
-      checkBackendEnv();
+      await checkBackendEnv();
       const seed = values.seed === undefined ? undefined : Number(values.seed);
       if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31)) {
         throw new UsageError(`--seed must be an integer in [0, 2^31), got '${values.seed}'`);
       }
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
+      const { runCommand } = await import('./cli/run-command');
       const { result, files } = await runCommand({
         specPath,
         outDir: values.out,
@@ -72,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'backend': {
-      checkBackendEnv();
+      await checkBackendEnv();
+      const { formatBackendReport, selectBackend } = await loadBackend();
       process.stdout.write(`${formatBackendReport(await selectBackend())}\n`);
       return 0;
     }

@@ -1,42 +1,13 @@
 import { randomInt } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSystem } from '../../workers/engine/energies/index';
 import { runTrainSample } from '../../workers/jobs/train-sample';
 import { abortError } from '../../workers/engine/train/trainer';
 import type { RunEvent, RunResult } from '../contract/run-result';
-import { formatIssues, parseRunSpec, type RunSpec } from '../contract/run-spec';
+import { UsageError } from './usage-error';
+import { loadSpec } from './load-spec';
 import { writeSamplesCsv } from './write-samples';
-
-/** A problem with what the user gave us (spec, paths, flags): exit code 2, one line. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** Read and validate a spec file; every failure is a UsageError naming the file and the field. */
-export async function loadSpec(path: string): Promise<RunSpec> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read spec ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`spec ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  const parsed = parseRunSpec(json);
-  if (!parsed.ok) throw new UsageError(`invalid spec ${path}: ${formatIssues(parsed.issues)}`);
-  try {
-    createSystem(parsed.spec.system.name, parsed.spec.system.params);
-  } catch (e) {
-    throw new UsageError(`invalid spec ${path}: system.params: ${(e as Error).message}`);
-  }
-  return parsed.spec;
-}
 
 export interface RunCommandOptions {
   readonly specPath: string;
