@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
-  const err = e as Error;
+  const err = e instanceof Error ? e : new Error(String(e));
   const usage = err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
   // The leading newline ends a pending self-overwriting progress line (TTY only); logs get one clean line.
   process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}bgw: ${err.name === 'AbortError' ? 'cancelled' : 'error'}: ${err.message.split('\n')[0]}\n`);

@@ -419,6 +419,14 @@ describe('serialisation', () => {
     expect(() => deserializeFlow(new TextEncoder().encode('{"arch":"RR"}'), new Rng(1))).toThrow(/flow weights/);
   });
 
+  it('rejects a blob whose header is corrupted in place', () => {
+    const bytes = serializeFlow(trainedLike());
+    const bad = bytes.slice();
+    bad[12] = 0x7b ^ 0x20; // the header's opening '{' becomes '['
+    bad[13] = 0x00;
+    expect(() => deserializeFlow(bad, new Rng(1))).toThrow(/flow weights: corrupt header/);
+  });
+
   it('rejects a truncated blob with a clear error, wherever it is cut', () => {
     const bytes = serializeFlow(trainedLike());
     const headerLength = new DataView(bytes.buffer).getUint32(8, true);

@@ -41,11 +41,12 @@ export function deserializeFlow(bytes: Uint8Array, rng: Rng): BuiltFlow {
   if (version !== VERSION) throw new Error(`flow weights: unsupported version ${version}`);
   const headerLength = view.getUint32(8, true);
   if (12 + headerLength > bytes.byteLength) throw new Error('flow weights: blob truncated (header)');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
-    arch: FlowArch;
-    dim: number;
-    shapes: number[][];
-  };
+  let header: { arch: FlowArch; dim: number; shapes: number[][] };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
+  } catch {
+    throw new Error('flow weights: corrupt header');
+  }
   const built = buildFlow(header.arch, header.dim, rng);
   const vars = built.flow.variables();
   if (vars.length !== header.shapes.length) throw new Error('flow weights: layer count does not match architecture');
