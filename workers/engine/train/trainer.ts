@@ -128,7 +128,11 @@ function trainStep(
         if (stage.wRC > 0) rcTerm = rcLoss(o.system.rc(r.x), o.system.rcRange, stage.rcLoss);
       }
       terms.push(tf.keep(ml), tf.keep(klTerm), tf.keep(rcTerm));
-      return tf.addN([tf.mul(ml, stage.wML), tf.mul(klTerm, stage.wKL), tf.mul(rcTerm, stage.wRC)]) as tf.Scalar;
+      // Only the active terms enter the objective: fewer ops on the per-step hot path.
+      const weighted = ([[ml, stage.wML], [klTerm, stage.wKL], [rcTerm, stage.wRC]] as const)
+        .filter(([, w]) => w > 0)
+        .map(([t, w]) => (w === 1 ? t : tf.mul(t, w)));
+      return (weighted.length === 1 ? weighted[0]! : tf.addN(weighted)) as tf.Scalar;
     }, vars);
     const collected = adam.collect(grads);
     const normSq = collected.normSq;
