@@ -99,8 +99,15 @@ const TENSORFLOW_HOWTO =
 
 // ---------- webgpu (Dawn for Node) ----------
 
-type WebgpuModule = typeof import('webgpu');
-type TfWebgpuModule = typeof import('@tensorflow/tfjs-backend-webgpu');
+// The parts of the optional packages used here, typed locally so that type-checking (and so
+// `npm test`) does not need them installed; the GPU* types come from the @webgpu/types devDependency.
+interface WebgpuModule {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+interface TfWebgpuModule {
+  WebGPUBackend: new (device: GPUDevice, adapterInfo?: GPUAdapterInfo) => tf.KernelBackend;
+}
 
 // Keep Dawn instances alive for the life of the process: devices hang off them.
 const gpuInstances: GPU[] = [];
