@@ -59,9 +59,12 @@ async function main(argv: string[]): Promise<number> {
         signal: ac.signal,
       });
       const d = result.deltaF;
-      const exact = result.exact ? `  (exact ${result.exact.deltaF.toFixed(3)}, error ${(d.value - result.exact.deltaF).toFixed(3)})` : '';
+      const num = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(3));
+      const error = d.value === null || !result.exact ? null : d.value - result.exact.deltaF;
+      const exact = result.exact ? `  (exact ${num(result.exact.deltaF)}, error ${num(error)})` : '';
+      for (const w of result.warnings) process.stderr.write(`bgw: warning: ${w}\n`);
       process.stdout.write(
-        `ΔF(${d.B} − ${d.A}) at τ=${result.tau}: ${d.value.toFixed(3)} ± ${d.stderr.toFixed(3)} kT${exact}\n` +
+        `ΔF(${d.B} − ${d.A}) at τ=${result.tau}: ${num(d.value)} ± ${num(d.stderr)} kT${exact}\n` +
           `ESS ${(100 * result.essFraction).toFixed(1)}% of ${result.nSamples}  ·  ${result.timing.msPerStep.toFixed(1)} ms/step  ·  ` +
           `backend ${result.backend.name}  ·  seed ${result.seed}\n` +
           files.map((f) => `wrote ${f}`).join('\n') +

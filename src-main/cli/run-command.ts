@@ -29,10 +29,13 @@ export async function runCommand(o: RunCommandOptions): Promise<{ result: RunRes
   const outDir = resolve(o.outDir);
   await ensureDir(outDir);
   const seed = o.seed ?? spec.seed ?? randomInt(0, 2 ** 31 - 1);
-  const output = await runTrainSample(spec, { seed, ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-  const system = createSystem(spec.system.name, spec.system.params);
-  const staging = await mkdtemp(join(outDir, '.bgw-partial-'));
+  // Made before the run, so an unwritable --out fails in a second, not after hours of training.
+  const staging = await mkdtemp(join(outDir, '.bgw-partial-')).catch((e: Error) => {
+    throw new UsageError(`cannot write to --out ${outDir}: ${e.message}`);
+  });
   try {
+    const output = await runTrainSample(spec, { seed, ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    const system = createSystem(spec.system.name, spec.system.params);
     const files: string[] = [];
     for (const s of output.samples) {
       const name = s.tau === output.result.tau ? 'samples.csv' : `samples-tau${s.tau}.csv`;

@@ -27,6 +27,8 @@ export interface RunResult {
   readonly exact: { readonly deltaF: number } | null;
   readonly profile: TemperatureEstimate['profile'] & { readonly exact: (number | null)[] | null };
   readonly temperatures: readonly TemperatureEstimate[];
+  /** Warnings from every temperature (collapsed weights, possible mode dropping). */
+  readonly warnings: readonly string[];
   readonly data: { readonly n: number; readonly acceptance: number; readonly seconds: number } | null;
   readonly training: {
     readonly steps: number;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PARAM_NAMES, SYSTEM_NAMES } from '../../workers/engine/energies/index';
+import { PARAM_NAMES, SYSTEM_NAMES } from './systems';
 
 /**
  * The run spec: one JSON document that is the single source of truth for a run. The same schema
@@ -83,7 +83,7 @@ export const RunSpecSchema = z
       .object({
         bins: z.number().int().min(5).max(1000).default(50),
         rcRange: z.tuple([z.number(), z.number()]).optional(),
-        bootstrap: z.number().int().min(0).max(10000).default(100),
+        bootstrap: z.number().int().min(2).max(10000).default(100),
       })
       .strict()
       .default({ bins: 50, bootstrap: 100 }),

@@ -75,7 +75,9 @@ describe('double well end to end via `bgw run`', () => {
   it('reaches |ΔF − exact| < 0.3 kT at τ = 1 and reports the ESS', () => {
     expect(result.tau).toBe(1);
     expect(result.exact).not.toBeNull();
-    const err = result.deltaF.value - result.exact!.deltaF;
+    expect(result.deltaF.value).not.toBeNull();
+    expect(result.warnings).toEqual([]);
+    const err = result.deltaF.value! - result.exact!.deltaF;
     expect(Math.abs(err), `ΔF ${result.deltaF.value} vs exact ${result.exact!.deltaF}`).toBeLessThan(TOLERANCE_KT);
     expect(result.essFraction).toBeGreaterThan(0);
     expect(result.essFraction).toBeLessThanOrEqual(1);

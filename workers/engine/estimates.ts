@@ -14,11 +14,19 @@ export interface TemperatureEstimate {
   readonly essFraction: number;
   /** Fraction of (unweighted) generated samples in each state: a mode-dropping check. */
   readonly stateFractions: { readonly A: number; readonly B: number };
-  readonly deltaF: { readonly A: string; readonly B: string; readonly value: number; readonly stderr: number };
+  /** null where not finite (a state without weight, fewer than two finite bootstrap values). */
+  readonly deltaF: { readonly A: string; readonly B: string; readonly value: number | null; readonly stderr: number | null };
   readonly profile: { readonly centers: number[]; readonly F: (number | null)[]; readonly stderr: (number | null)[] };
   /** Exact quadrature, where the system has it. */
   readonly exact?: { readonly deltaF: number; readonly profile: { readonly F: (number | null)[] } };
+  /** Why these estimates should not be trusted, if they should not (empty when they look sound). */
+  readonly warnings: readonly string[];
 }
+
+/** Below this many effective samples the weights have collapsed onto a few configurations. */
+const MIN_ESS = 50;
+/** Below this unweighted fraction a state is barely generated: a sign of mode dropping. */
+const MIN_STATE_FRACTION = 1e-3;
 
 /** Reweighted estimates (ΔF_AB, profile, ESS) with bootstrap error bars, plus the exact reference. */
 export function estimate(
@@ -34,18 +42,33 @@ export function estimate(
     if (s.state[i] === 0) inA++;
     else if (s.state[i] === 1) inB++;
   }
-  const resamples = Math.max(o.bootstrap, 2);
-  const dF = bootstrapDeltaF(s.logw, s.rc, [A, B], { resamples, rng: o.rng });
-  const profile = bootstrapProfile(s.logw, s.rc, o.bins, { resamples, rng: o.rng });
+  const dF = bootstrapDeltaF(s.logw, s.rc, [A, B], { resamples: o.bootstrap, rng: o.rng });
+  const profile = bootstrapProfile(s.logw, s.rc, o.bins, { resamples: o.bootstrap, rng: o.rng });
   const exact = system.quadrature ? quadratureReference(system, s.tau, o.bins) : undefined;
+  const ess = kishEss(s.logw);
+  const warnings: string[] = [];
+  if (ess < MIN_ESS) {
+    warnings.push(`ESS is ${ess.toFixed(1)} samples of ${n} at τ=${s.tau}: the weights have collapsed, so ΔF and the profile are not reliable`);
+  }
+  for (const [state, count] of [[A, inA], [B, inB]] as const) {
+    if (count / n < MIN_STATE_FRACTION) {
+      warnings.push(`state '${state.name}' holds ${count} of ${n} generated samples at τ=${s.tau}: possible mode dropping`);
+    }
+  }
   return {
     tau: s.tau,
     nSamples: n,
-    ess: kishEss(s.logw),
+    ess,
     essFraction: essFraction(s.logw),
     stateFractions: { A: inA / n, B: inB / n },
-    deltaF: { A: A.name, B: B.name, value: dF.value, stderr: dF.stderr },
+    deltaF: { A: A.name, B: B.name, value: finiteOrNull(dF.value), stderr: finiteOrNull(dF.stderr) },
     profile,
     ...(exact ? { exact: { deltaF: exact.deltaF, profile: { F: exact.profile.F } } } : {}),
+    warnings,
   };
+}
+
+/** JSON has no NaN or Infinity: say "no value" explicitly. */
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
 }

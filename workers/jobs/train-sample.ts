@@ -138,6 +138,7 @@ function assembleResult(
     exact: primary.exact ? { deltaF: primary.exact.deltaF } : null,
     profile: { ...primary.profile, exact: primary.exact?.profile.F ?? null },
     temperatures: estimates,
+    warnings: estimates.flatMap((e) => e.warnings),
     data: data ? { n: data.x.length / system.dim, acceptance: data.acceptance, seconds: data.seconds } : null,
     training: { steps: summary.steps, skippedSteps: summary.skippedSteps, finalLoss: summary.finalLoss },
     timing: {

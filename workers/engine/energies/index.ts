@@ -3,15 +3,9 @@ import { createDoubleWell } from './double-well';
 import { createMuellerBrown } from './mueller-brown';
 import { createDimer } from './dimer';
 
-export const SYSTEM_NAMES = ['double-well', 'mueller-brown', 'dimer'] as const;
-export type SystemName = (typeof SYSTEM_NAMES)[number];
+import { PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../../../src-main/contract/systems';
 
-/** The parameters each system accepts (all numbers); anything else is rejected by name. */
-export const PARAM_NAMES: Record<SystemName, readonly string[]> = {
-  'double-well': ['dim', 'a4', 'a2', 'a1', 'k'],
-  'mueller-brown': ['dim', 'k'],
-  dimer: ['nSolvent', 'slope', 'boxHalf', 'epsilon', 'rm'],
-};
+export { PARAM_NAMES, SYSTEM_NAMES, type SystemName };
 
 export function isSystemName(name: string): name is SystemName {
   return (SYSTEM_NAMES as readonly string[]).includes(name);

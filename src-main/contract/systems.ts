@@ -1,0 +1,13 @@
+/**
+ * The model systems a run spec can name, and the numeric parameters each accepts. Kept free of
+ * tfjs so the contract (and the UI that imports it) loads no numerics; the engine's registry
+ * (workers/engine/energies/index.ts) implements exactly these.
+ */
+export const SYSTEM_NAMES = ['double-well', 'mueller-brown', 'dimer'] as const;
+export type SystemName = (typeof SYSTEM_NAMES)[number];
+
+export const PARAM_NAMES: Record<SystemName, readonly string[]> = {
+  'double-well': ['dim', 'a4', 'a2', 'a1', 'k'],
+  'mueller-brown': ['dim', 'k'],
+  dimer: ['nSolvent', 'slope', 'boxHalf', 'epsilon', 'rm'],
+};
