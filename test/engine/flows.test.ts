@@ -436,3 +436,18 @@ describe('serialisation', () => {
     }
   });
 });
+
+describe('dispose', () => {
+  it('a built, fitted, used, saved and reloaded flow frees every tensor it held', () => {
+    const before = tf.memory().numTensors;
+    const rng = new Rng(4);
+    const built = buildFlow({ layers: 'RPNS', hidden: [8, 8], sScale: 1, whiten: true }, 5, rng);
+    built.whitening!.fit(rng.normals(new Float64Array(5 * 200)));
+    tf.tidy(() => void built.flow.forward(tf.tensor2d(rng.normals(new Float32Array(5 * 7)), [7, 5])));
+    const loaded = deserializeFlow(serializeFlow(built), new Rng(5));
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    built.flow.dispose();
+    loaded.flow.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -46,42 +46,47 @@ export async function runTrainSample(spec: RunSpec, o: TrainSampleOptions): Prom
 
   const data = makeData(spec, system, dataRng, emit);
   const built = buildFlow(spec.flow, system.dim, trainRng);
-  if (built.whitening) {
-    if (!data) throw new Error('flow.whiten needs training data to fit on (add a "data" section)');
-    built.whitening.fit(data.x);
+  // The flow's tensors are freed whatever happens: a worker thread runs many jobs.
+  try {
+    if (built.whitening) {
+      if (!data) throw new Error('flow.whiten needs training data to fit on (add a "data" section)');
+      built.whitening.fit(data.x);
+    }
+
+    emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
+    const summary = await train({
+      flow: built.flow,
+      system,
+      stages: spec.training.stages,
+      data: data?.x ?? null,
+      dataTau: spec.data?.temperature ?? 1,
+      rng: trainRng,
+      clipNorm: spec.training.clipNorm,
+      onProgress: (p) => emit({ type: 'train', ...p }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+
+    emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
+    const tSample = performance.now();
+    const samples: GeneratedSamples[] = [];
+    for (const tau of spec.sampling.temperatures) {
+      const opts = { n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: sampleRng, ...(o.signal ? { signal: o.signal } : {}) };
+      samples.push(await sampleFlow(built.flow, system, opts));
+    }
+    const sampleSeconds = (performance.now() - tSample) / 1000;
+
+    emit({ type: 'phase', phase: 'analyse', message: 'reweighting' });
+    const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
+    const bins = { min: lo, max: hi, n: spec.analysis.bins };
+    const estimates = samples.map((s) => estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: statsRng }));
+    const result = assembleResult(spec, o.seed, system, backend, built, data, summary, estimates, {
+      sampleSeconds,
+      totalSeconds: (performance.now() - t0) / 1000,
+    });
+    return { result, samples, flowBytes: serializeFlow(built) };
+  } finally {
+    built.flow.dispose();
   }
-
-  emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
-  const summary = await train({
-    flow: built.flow,
-    system,
-    stages: spec.training.stages,
-    data: data?.x ?? null,
-    dataTau: spec.data?.temperature ?? 1,
-    rng: trainRng,
-    clipNorm: spec.training.clipNorm,
-    onProgress: (p) => emit({ type: 'train', ...p }),
-    ...(o.signal ? { signal: o.signal } : {}),
-  });
-
-  emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
-  const tSample = performance.now();
-  const samples: GeneratedSamples[] = [];
-  for (const tau of spec.sampling.temperatures) {
-    const opts = { n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: sampleRng, ...(o.signal ? { signal: o.signal } : {}) };
-    samples.push(await sampleFlow(built.flow, system, opts));
-  }
-  const sampleSeconds = (performance.now() - tSample) / 1000;
-
-  emit({ type: 'phase', phase: 'analyse', message: 'reweighting' });
-  const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
-  const bins = { min: lo, max: hi, n: spec.analysis.bins };
-  const estimates = samples.map((s) => estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: statsRng }));
-  const result = assembleResult(spec, o.seed, system, backend, built, data, summary, estimates, {
-    sampleSeconds,
-    totalSeconds: (performance.now() - t0) / 1000,
-  });
-  return { result, samples, flowBytes: serializeFlow(built) };
 }
 
 interface TrainingData {

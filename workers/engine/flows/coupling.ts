@@ -63,6 +63,11 @@ export class CouplingStack implements Flow {
     return this.couplings.map((c) => c.net.theta);
   }
 
+  dispose(): void {
+    this.couplings.forEach((c) => c.net.dispose());
+    if (this.split) tf.dispose([this.split.P, this.split.PT]);
+  }
+
   private run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
     const n = input.shape[0];
     const nOdd = this.dim - this.nEven;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng';
 import { customOp } from './custom-op';
+import { newVariable } from './types';
 
 /**
  * A ReLU MLP (linear last layer) whose parameters live in ONE flat variable, laid out
@@ -37,8 +38,12 @@ export class Mlp {
       const nW = sizes[l]! * sizes[l + 1]!;
       for (let i = 0; i < nW; i++) flat[this.offsets[l]! + i] = (2 * rng.uniform() - 1) * limit;
     }
-    this.theta = tf.variable(tf.tensor1d(flat), true);
+    this.theta = newVariable(() => tf.tensor1d(flat), true);
     this.op = customOp((save, x: tf.Tensor2D, theta: tf.Tensor1D) => this.forwardWithGrad(x, theta, save));
+  }
+
+  dispose(): void {
+    this.theta.dispose();
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {

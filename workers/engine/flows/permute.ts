@@ -55,4 +55,8 @@ export class Permute implements Flow {
   variables(): tf.Variable[] {
     return [];
   }
+
+  dispose(): void {
+    tf.dispose([this.fwd.P, this.fwd.PT]);
+  }
 }

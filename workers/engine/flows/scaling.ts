@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Flow } from './types';
+import { newVariable, type Flow } from './types';
 
 /** Per-coordinate scaling x = z·exp(s), with trainable log-scales s (start at 0: identity). */
 export class Scaling implements Flow {
   readonly logScale: tf.Variable<tf.Rank.R1>;
 
   constructor(readonly dim: number) {
-    this.logScale = tf.variable(tf.zeros([dim]), true);
+    this.logScale = newVariable(() => tf.zeros([dim]), true);
   }
 
   forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
@@ -21,5 +21,9 @@ export class Scaling implements Flow {
 
   variables(): tf.Variable[] {
     return [this.logScale];
+  }
+
+  dispose(): void {
+    this.logScale.dispose();
   }
 }

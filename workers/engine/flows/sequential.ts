@@ -36,6 +36,10 @@ export class Sequential implements Flow {
   variables(): tf.Variable[] {
     return this.layers.flatMap((l) => l.variables());
   }
+
+  dispose(): void {
+    this.layers.forEach((l) => l.dispose());
+  }
 }
 
 function sum(terms: tf.Tensor1D[]): tf.Tensor1D {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { tidy as tfTidy, variable as tfVariable } from '@tensorflow/tfjs-core';
 
 /**
  * An invertible layer (after bgflow's `Flow`). One sign convention everywhere:
@@ -11,4 +12,11 @@ export interface Flow {
   inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D };
   /** Every tensor that defines the layer, trainable or fixed, in a stable order (serialisation). */
   variables(): tf.Variable[];
+  /** Free every tensor the layer holds (variables and constants); the layer is unusable after. */
+  dispose(): void;
+}
+
+/** A variable whose initial value tensor is freed at once (tf.variable keeps a handle on it). */
+export function newVariable<R extends tf.Rank>(make: () => tf.Tensor<R>, trainable: boolean): tf.Variable<R> {
+  return tfTidy(() => tfVariable(make(), trainable));
 }

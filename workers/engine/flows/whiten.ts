@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { constMatMul } from './permute';
-import type { Flow } from './types';
+import { newVariable, type Flow } from './types';
 
 /**
  * PCA whitening fitted on data, on the x side of the flow: F_xz(x) = (x − μ)·V·Λ^{−1/2}.
@@ -20,12 +20,12 @@ export class Whiten implements Flow {
 
   constructor(dim: number) {
     this.dim = dim;
-    this.mean = tf.variable(tf.zeros([dim]), false);
-    this.toZ = tf.variable(tf.eye(dim) as tf.Tensor2D, false);
-    this.toX = tf.variable(tf.eye(dim) as tf.Tensor2D, false);
-    this.toZT = tf.variable(tf.eye(dim) as tf.Tensor2D, false);
-    this.toXT = tf.variable(tf.eye(dim) as tf.Tensor2D, false);
-    this.logDetZX = tf.variable(tf.scalar(0), false);
+    this.mean = newVariable(() => tf.zeros([dim]), false);
+    this.toZ = newVariable(() => tf.eye(dim) as tf.Tensor2D, false);
+    this.toX = newVariable(() => tf.eye(dim) as tf.Tensor2D, false);
+    this.toZT = newVariable(() => tf.eye(dim) as tf.Tensor2D, false);
+    this.toXT = newVariable(() => tf.eye(dim) as tf.Tensor2D, false);
+    this.logDetZX = newVariable(() => tf.scalar(0), false);
   }
 
   /** Fit mean and principal axes on `data` (row-major n×dim, float64). */
@@ -45,14 +45,14 @@ export class Whiten implements Flow {
         toX[k * d + i] = v * s;
       }
     }
-    this.mean.assign(tf.tensor1d(Float32Array.from(mean)));
     tf.tidy(() => {
+      this.mean.assign(tf.tensor1d(Float32Array.from(mean)));
       this.toZ.assign(tf.tensor2d(toZ, [d, d]));
       this.toX.assign(tf.tensor2d(toX, [d, d]));
       this.toZT.assign(tf.transpose(this.toZ));
       this.toXT.assign(tf.transpose(this.toX));
     });
-    this.logDetZX.assign(tf.scalar(logDet));
+    tf.tidy(() => this.logDetZX.assign(tf.scalar(logDet)));
   }
 
   forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
@@ -67,6 +67,10 @@ export class Whiten implements Flow {
 
   variables(): tf.Variable[] {
     return [this.mean, this.toZ, this.toX, this.toZT, this.toXT, this.logDetZX];
+  }
+
+  dispose(): void {
+    this.variables().forEach((v) => v.dispose());
   }
 }
 
