@@ -427,6 +427,17 @@ describe('serialisation', () => {
     expect(() => deserializeFlow(bad, new Rng(1))).toThrow(/flow weights: corrupt header/);
   });
 
+  it('rejects a well-formed header that describes an impossible flow, before allocating it', () => {
+    const header = new TextEncoder().encode(JSON.stringify({ arch: { layers: 'R', hidden: [1e9], sScale: 1, whiten: false }, dim: 2, shapes: [] }));
+    const bytes = new Uint8Array(12 + Math.ceil(header.length / 4) * 4);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, 0x46574742, true);
+    view.setUint32(4, 1, true);
+    view.setUint32(8, header.length, true);
+    bytes.set(header, 12);
+    expect(() => deserializeFlow(bytes, new Rng(1))).toThrow(/flow weights: corrupt header \(arch.hidden.0\)/);
+  });
+
   it('rejects a truncated blob with a clear error, wherever it is cut', () => {
     const bytes = serializeFlow(trainedLike());
     const headerLength = new DataView(bytes.buffer).getUint32(8, true);

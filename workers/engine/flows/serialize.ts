@@ -1,8 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import type { Rng } from '../rng';
-import { buildFlow, type BuiltFlow, type FlowArch } from './build';
+import { buildFlow, type BuiltFlow } from './build';
 
 const MAGIC = 0x46574742; // "BGWF" little-endian
+
+const HeaderSchema = z.object({
+  arch: z.object({
+    layers: z.string().regex(/^[RNSP]{1,64}$/),
+    hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
+    sScale: z.number().positive(),
+    whiten: z.boolean(),
+  }),
+  dim: z.number().int().min(1).max(100_000),
+  shapes: z.array(z.array(z.number().int().min(0))),
+});
 const VERSION = 1;
 
 /**
@@ -41,12 +53,16 @@ export function deserializeFlow(bytes: Uint8Array, rng: Rng): BuiltFlow {
   if (version !== VERSION) throw new Error(`flow weights: unsupported version ${version}`);
   const headerLength = view.getUint32(8, true);
   if (12 + headerLength > bytes.byteLength) throw new Error('flow weights: blob truncated (header)');
-  let header: { arch: FlowArch; dim: number; shapes: number[][] };
+  let json: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
+    json = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
   } catch {
     throw new Error('flow weights: corrupt header');
   }
+  // Checked before anything is allocated: a forged header must not build a huge network.
+  const parsed = HeaderSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`flow weights: corrupt header (${parsed.error.issues[0]?.path.join('.') || 'root'})`);
+  const header = parsed.data;
   const built = buildFlow(header.arch, header.dim, rng);
   const vars = built.flow.variables();
   if (vars.length !== header.shapes.length) throw new Error('flow weights: layer count does not match architecture');
