@@ -442,9 +442,12 @@ describe('serialisation', () => {
     const bytes = serializeFlow(trainedLike());
     const headerLength = new DataView(bytes.buffer).getUint32(8, true);
     const cuts = [0, 5, 11, 12 + Math.floor(headerLength / 2), 12 + headerLength + 40, bytes.length - 1];
+    const before = tf.memory().numTensors;
     for (const cut of cuts) {
       expect(() => deserializeFlow(bytes.slice(0, cut), new Rng(1)), `cut at ${cut}`).toThrow(/flow weights: .*(too short|truncated)/);
     }
+    // A rejected blob leaves nothing allocated behind.
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

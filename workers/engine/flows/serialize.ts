@@ -64,11 +64,21 @@ export function deserializeFlow(bytes: Uint8Array, rng: Rng): BuiltFlow {
   if (!parsed.success) throw new Error(`flow weights: corrupt header (${parsed.error.issues[0]?.path.join('.') || 'root'})`);
   const header = parsed.data;
   const built = buildFlow(header.arch, header.dim, rng);
+  try {
+    assignWeights(built, bytes, header.shapes, 12 + Math.ceil(headerLength / 4) * 4);
+  } catch (e) {
+    built.flow.dispose(); // a rejected blob leaves nothing allocated behind
+    throw e;
+  }
+  return built;
+}
+
+function assignWeights(built: BuiltFlow, bytes: Uint8Array, shapes: number[][], start: number): void {
   const vars = built.flow.variables();
-  if (vars.length !== header.shapes.length) throw new Error('flow weights: layer count does not match architecture');
-  let offset = 12 + Math.ceil(headerLength / 4) * 4;
+  if (vars.length !== shapes.length) throw new Error('flow weights: layer count does not match architecture');
+  let offset = start;
   vars.forEach((v, i) => {
-    const shape = header.shapes[i]!;
+    const shape = shapes[i]!;
     if (shape.join('x') !== v.shape.join('x')) throw new Error(`flow weights: tensor ${i} has shape ${shape}, expected ${v.shape}`);
     const n = v.size;
     if (offset + 4 * n > bytes.byteLength) throw new Error('flow weights: blob truncated');
@@ -76,5 +86,4 @@ export function deserializeFlow(bytes: Uint8Array, rng: Rng): BuiltFlow {
     tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
     offset += 4 * n;
   });
-  return built;
 }
