@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/pr
 import { join, resolve } from 'node:path';
 import { createSystem } from '../../workers/engine/energies/index';
 import { runTrainSample } from '../../workers/jobs/train-sample';
-import { abortError } from '../../workers/engine/train/trainer';
+import { abortError } from '../../workers/engine/cancel';
 import type { RunEvent, RunResult } from '../contract/run-result';
 import { UsageError } from './usage-error';
 import { loadSpec } from './load-spec';

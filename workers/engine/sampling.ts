@@ -3,7 +3,7 @@ import type { ModelSystem } from './energies/types';
 import type { Flow } from './flows/types';
 import { logWeights } from './reweighting';
 import type { Rng } from './rng';
-import { abortError, yieldToEventLoop } from './train/trainer';
+import { abortError, yieldToEventLoop } from './cancel';
 
 /** Generated samples with everything reweighting and export need, one entry per sample. */
 export interface GeneratedSamples {

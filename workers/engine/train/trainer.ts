@@ -4,6 +4,7 @@ import type { Flow } from '../flows/types';
 import { klLoss, mlLoss, rcLoss } from '../losses';
 import type { Rng } from '../rng';
 import { Adam } from './adam';
+import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
 import { stageSteps, type Stage } from './schedule';
 
 export interface TrainProgress {
@@ -40,17 +41,6 @@ export interface TrainSummary {
   readonly finalLoss: TrainProgress['loss'] | null;
 }
 
-const YIELD_MS = 50;
-
-/** Let pending events (signals, messages) run; cheap enough to call every 50 ms. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** An `AbortError`, as thrown by fetch and piscina when a signal fires. */
-export function abortError(): Error {
-  return Object.assign(new Error('run cancelled'), { name: 'AbortError' });
-}
 
 /**
  * Staged training: each step takes w_ML·J_ML + w_KL·J_KL + w_RC·J_RC on fresh batches, clips the
