@@ -1,11 +1,13 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from '../energies/types';
 import type { Flow } from '../flows/types';
-import { klLoss, mlLoss, rcLoss } from '../losses';
 import type { Rng } from '../rng';
 import { Adam } from './adam';
 import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
 import { stageSteps, type Stage } from './schedule';
+import { trainStep, type StepLoss } from './step';
+
+export { priorBatch } from './step';
 
 export interface TrainProgress {
   readonly stage: number;
@@ -13,7 +15,7 @@ export interface TrainProgress {
   /** Step within the whole schedule (1-based) and the schedule's total. */
   readonly step: number;
   readonly totalSteps: number;
-  readonly loss: { total: number; ml: number; kl: number; rc: number };
+  readonly loss: StepLoss;
   readonly gradNorm: number;
   readonly skippedSteps: number;
 }
@@ -70,7 +72,8 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
         }
         if (o.signal?.aborted) throw abortError();
         step += 1;
-        const r = trainStep(o, stage, adam, vars, batches);
+        const xData = stage.wML > 0 ? batches.next(stage.batch) : null;
+        const r = trainStep({ flow: o.flow, system: o.system, stage, adam, vars, xData, dataTau: o.dataTau, rng: o.rng, clipNorm: o.clipNorm });
         if (r.skipped) skipped += 1;
         else finalLoss = r.loss;
         o.onProgress?.({
@@ -90,68 +93,6 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   }
   const seconds = (performance.now() - t0) / 1000;
   return { steps: step, skippedSteps: skipped, seconds, msPerStep: step ? (1000 * seconds) / step : 0, finalLoss };
-}
-
-function trainStep(
-  o: TrainOptions,
-  stage: Stage,
-  adam: Adam,
-  vars: tf.Variable[],
-  batches: BatchSource,
-): { loss: TrainProgress['loss']; gradNorm: number; skipped: boolean } {
-  const dim = o.flow.dim;
-  const useML = stage.wML > 0;
-  const useKL = stage.wKL > 0 || stage.wRC > 0;
-  const xData = useML ? batches.next(stage.batch) : null;
-  const kl = useKL ? priorBatch(stage.batch, dim, stage.temperatures, o.rng) : null;
-  return tf.tidy(() => {
-    const terms: tf.Scalar[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const zero = tf.scalar(0);
-      const ml = xData ? mlLoss(o.flow, tf.tensor2d(xData, [stage.batch, dim]), o.dataTau) : zero;
-      let klTerm: tf.Scalar = zero;
-      let rcTerm: tf.Scalar = zero;
-      if (kl) {
-        const batch = { z: tf.tensor2d(kl.z, [stage.batch, dim]), tau: tf.tensor1d(kl.tau) };
-        const r = klLoss(o.flow, o.system, batch, { high: stage.highEnergy, max: stage.maxEnergy });
-        klTerm = r.loss;
-        if (stage.wRC > 0) rcTerm = rcLoss(o.system.rc(r.x), o.system.rcRange, stage.rcLoss);
-      }
-      terms.push(tf.keep(ml), tf.keep(klTerm), tf.keep(rcTerm));
-      // Only the active terms enter the objective: fewer ops on the per-step hot path.
-      const weighted = ([[ml, stage.wML], [klTerm, stage.wKL], [rcTerm, stage.wRC]] as const)
-        .filter(([, w]) => w > 0)
-        .map(([t, w]) => (w === 1 ? t : tf.mul(t, w)));
-      return (weighted.length === 1 ? weighted[0]! : tf.addN(weighted)) as tf.Scalar;
-    }, vars);
-    const collected = adam.collect(grads);
-    const normSq = collected.normSq;
-    const read = tf.stack([value, ...terms, normSq]).dataSync();
-    terms.forEach((t) => t.dispose());
-    const loss = { total: read[0]!, ml: read[1]!, kl: read[2]!, rc: read[3]! };
-    const gradNorm = Math.sqrt(read[4]!);
-    if (!Number.isFinite(loss.total) || !Number.isFinite(gradNorm)) return { loss, gradNorm, skipped: true };
-    adam.apply(collected.grads, gradNorm > o.clipNorm ? o.clipNorm / gradNorm : 1);
-    return { loss, gradNorm, skipped: false };
-  });
-}
-
-/** Prior batch for KL: member i gets τ_i from `temperatures` in equal shares and z_i ~ N(0, τ_i·I). */
-export function priorBatch(
-  n: number,
-  dim: number,
-  temperatures: readonly number[],
-  rng: Rng,
-): { z: Float32Array; tau: Float32Array } {
-  const z = rng.normals(new Float32Array(n * dim));
-  const tau = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = temperatures[i % temperatures.length]!;
-    tau[i] = t;
-    const s = Math.sqrt(t);
-    for (let j = 0; j < dim; j++) z[i * dim + j]! *= s;
-  }
-  return { z, tau };
 }
 
 /** Mini-batches drawn without replacement from a reshuffled pass over the data (epochs). */

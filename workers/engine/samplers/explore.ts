@@ -1,0 +1,199 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { histogram, type Bins } from '../analysis';
+import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
+import type { ModelSystem } from '../energies/types';
+import type { Flow } from '../flows/types';
+import type { Rng } from '../rng';
+import { Adam } from '../train/adam';
+import type { Stage } from '../train/schedule';
+import { trainStep, type StepLoss } from '../train/step';
+import { energies64, latentMcStep } from './latent-mc';
+
+/** Published step-size rule (SCIENCE.md): every window, shrink below 2 % acceptance, grow above 20 %. */
+export function adaptStep(step: number, meanAcceptance: number): number {
+  if (meanAcceptance < 0.02) return Math.max(1e-3, step * 0.98);
+  if (meanAcceptance > 0.2) return Math.min(1, step * 1.02);
+  return step;
+}
+
+export interface BufferStats {
+  /** Fraction of the buffer in state A, state B and neither. */
+  readonly stateFractions: { readonly A: number; readonly B: number; readonly neither: number };
+  /** Unweighted RC histogram of the buffer (counts), on the system's RC range. */
+  readonly rcHistogram: { readonly centers: number[]; readonly counts: number[] };
+  readonly rcMin: number;
+  readonly rcMax: number;
+}
+
+export interface ExploreProgress {
+  readonly iteration: number;
+  readonly totalIterations: number;
+  readonly loss: StepLoss;
+  /** Acceptance of this iteration's latent moves, and the step size they used. */
+  readonly acceptance: number;
+  readonly step: number;
+  readonly skippedSteps: number;
+  /** Present on adaptation iterations (every `adaptEvery`) and the last one. */
+  readonly buffer?: BufferStats;
+}
+
+export interface ExploreOptions {
+  readonly flow: Flow;
+  readonly system: ModelSystem;
+  /** The single starting configuration. */
+  readonly x0: Float64Array;
+  readonly bufferSize: number;
+  /** Std of the Gaussian noise added to the copies of x0 that fill the buffer. */
+  readonly noise: number;
+  readonly iterations: number;
+  /** Buffer members per iteration (ML batch and latent moves); `stage.batch` sizes the KL batch. */
+  readonly batch: number;
+  /** Loss weights, learning rate and energy cuts (`iterations`/`epochs` are ignored). */
+  readonly stage: Stage;
+  /** Temperature of the latent moves and of the buffer's ML term. */
+  readonly tau: number;
+  readonly step0: number;
+  readonly adaptEvery: number;
+  readonly clipNorm: number;
+  readonly rng: Rng;
+  readonly bins: Bins;
+  readonly onProgress?: (p: ExploreProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface ExploreResult {
+  /** The final buffer, row-major [bufferSize, dim] (not an equilibrium sample: the flow moved). */
+  readonly buffer: Float32Array;
+  readonly u: Float64Array;
+  readonly rc: Float64Array;
+  readonly stats: BufferStats;
+  readonly acceptance: number;
+  readonly finalStep: number;
+  readonly skippedSteps: number;
+  readonly seconds: number;
+}
+
+/**
+ * The exploration loop (the published "particle filter"): a buffer of noisy copies of one
+ * configuration; each iteration draws a batch, takes one gradient step with that batch as ML data,
+ * then one latent Metropolis move per batch member under the updated flow, and writes the
+ * accepted moves back. As the flow learns the buffer, latent moves become large moves in x.
+ */
+export async function explore(o: ExploreOptions): Promise<ExploreResult> {
+  const { flow, system, rng } = o;
+  const dim = flow.dim;
+  if (o.x0.length !== dim) throw new Error(`explore: start configuration has ${o.x0.length} coordinates, the system has ${dim}`);
+  if (!Number.isFinite(system.energy64(o.x0))) throw new Error('explore: the start configuration has a non-finite energy');
+  const n = o.bufferSize;
+  const buffer = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) buffer[i * dim + j] = o.x0[j]! + o.noise * rng.normal();
+  const u = energies64(system, buffer, dim);
+  const rc = rcs(system, buffer, dim);
+
+  const vars: tf.Variable[] = flow.variables().filter((v) => v.trainable);
+  const adam = new Adam(vars, o.stage.lr);
+  const t0 = performance.now();
+  let lastYield = t0;
+  let step = o.step0;
+  let windowAcc = 0;
+  let totalAcc = 0;
+  let skipped = 0;
+  const idx = new Uint32Array(o.batch);
+  const xb = new Float32Array(o.batch * dim);
+  const ub = new Float64Array(o.batch);
+  const row = new Float64Array(dim);
+  try {
+    for (let it = 1; it <= o.iterations; it++) {
+      if (performance.now() - lastYield > YIELD_MS) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+      if (o.signal?.aborted) throw abortError();
+      for (let b = 0; b < o.batch; b++) {
+        const i = rng.int(n);
+        idx[b] = i;
+        xb.set(buffer.subarray(i * dim, (i + 1) * dim), b * dim);
+        ub[b] = u[i]!;
+      }
+      const r = trainStep({ flow, system, stage: o.stage, adam, vars, xData: xb, dataTau: o.tau, rng, clipNorm: o.clipNorm });
+      if (r.skipped) skipped++;
+      const mc = latentMcStep(flow, system, { x: xb, u: ub, step, tau: o.tau, rng });
+      for (let b = 0; b < o.batch; b++) {
+        if (!mc.accepted[b]) continue;
+        const i = idx[b]!;
+        const xi = mc.x.subarray(b * dim, (b + 1) * dim);
+        buffer.set(xi, i * dim);
+        u[i] = mc.u[b]!;
+        row.set(xi);
+        rc[i] = system.rc64(row);
+      }
+      const acc = mc.nAccepted / o.batch;
+      windowAcc += acc;
+      totalAcc += acc;
+      const usedStep = step;
+      const adapt = it % o.adaptEvery === 0;
+      if (adapt) {
+        step = adaptStep(step, windowAcc / o.adaptEvery);
+        windowAcc = 0;
+      }
+      o.onProgress?.({
+        iteration: it,
+        totalIterations: o.iterations,
+        loss: r.loss,
+        acceptance: acc,
+        step: usedStep,
+        skippedSteps: skipped,
+        ...(adapt || it === o.iterations ? { buffer: bufferStats(system, rc, o.bins) } : {}),
+      });
+    }
+  } finally {
+    adam.dispose();
+  }
+  return {
+    buffer,
+    u,
+    rc,
+    stats: bufferStats(system, rc, o.bins),
+    acceptance: o.iterations > 0 ? totalAcc / o.iterations : 0,
+    finalStep: step,
+    skippedSteps: skipped,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function rcs(system: ModelSystem, x: Float32Array, dim: number): Float64Array {
+  const n = x.length / dim;
+  const out = new Float64Array(n);
+  const row = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) row[j] = x[i * dim + j]!;
+    out[i] = system.rc64(row);
+  }
+  return out;
+}
+
+/** State fractions and RC histogram of the buffer. */
+export function bufferStats(system: ModelSystem, rc: Float64Array, bins: Bins): BufferStats {
+  const [A, B] = system.states;
+  let a = 0;
+  let b = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of rc) {
+    if (r >= A.min && r < A.max) a++;
+    else if (r >= B.min && r < B.max) b++;
+    if (r < lo) lo = r;
+    if (r > hi) hi = r;
+  }
+  const n = rc.length || 1;
+  const width = (bins.max - bins.min) / bins.n;
+  return {
+    stateFractions: { A: a / n, B: b / n, neither: (rc.length - a - b) / n },
+    rcHistogram: {
+      centers: Array.from({ length: bins.n }, (_, k) => bins.min + (k + 0.5) * width),
+      counts: Array.from(histogram(rc, bins)),
+    },
+    rcMin: lo,
+    rcMax: hi,
+  };
+}

@@ -1,0 +1,53 @@
+import type { ModelSystem } from '../energies/types';
+import type { Flow } from '../flows/types';
+import type { Rng } from '../rng';
+import { sampleFlow, type GeneratedSamples } from '../sampling';
+
+export interface IndependenceResult {
+  readonly tau: number;
+  readonly dim: number;
+  /** The chain, one row per step (repeats where a proposal was rejected). */
+  readonly x: Float32Array;
+  readonly u: Float64Array;
+  readonly rc: Float64Array;
+  readonly state: Int8Array;
+  readonly acceptance: number;
+}
+
+/**
+ * Independence Metropolis–Hastings with the generator as proposal (SCIENCE.md): z' ~ N(0, τ·I),
+ * x' = F_zx(z'). The latent-MC ratio with an independent proposal reduces to the ratio of importance
+ * weights, log α = log w(x') − log w(x), so the chain is an exact MCMC sampler of exp(−u/τ) however
+ * imperfect the generator (imperfection costs acceptance, not bias). The proposals are one batched
+ * `sampleFlow` call; the chain itself is a cheap sequential pass over their weights. The first
+ * proposal with a finite weight starts the chain (it is a draw from the generator, not an arbitrary
+ * point, so no burn-in is needed beyond what the acceptance rate implies).
+ */
+export async function independenceSampler(
+  flow: Flow,
+  system: ModelSystem,
+  o: { n: number; tau: number; chunk: number; rng: Rng; signal?: AbortSignal; proposals?: GeneratedSamples },
+): Promise<IndependenceResult> {
+  const p = o.proposals ?? (await sampleFlow(flow, system, o));
+  const { dim, tau } = p;
+  const n = p.logw.length;
+  const x = new Float32Array(n * dim);
+  const u = new Float64Array(n);
+  const rc = new Float64Array(n);
+  const state = new Int8Array(n);
+  let cur = p.logw.findIndex((w) => Number.isFinite(w));
+  if (cur < 0) throw new Error('independenceSampler: no proposal has a finite weight (the generator only makes overlapping configurations)');
+  let accepted = 0;
+  for (let i = 0; i < n; i++) {
+    // NaN or −Infinity proposals compare false: rejected.
+    if (i !== cur && Math.log(o.rng.uniform()) < p.logw[i]! - p.logw[cur]!) {
+      cur = i;
+      accepted++;
+    }
+    x.set(p.x.subarray(cur * dim, (cur + 1) * dim), i * dim);
+    u[i] = p.u[cur]!;
+    rc[i] = p.rc[cur]!;
+    state[i] = p.state[cur]!;
+  }
+  return { tau, dim, x, u, rc, state, acceptance: n > 1 ? accepted / (n - 1) : 0 };
+}

@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelSystem } from '../energies/types';
+import type { Flow } from '../flows/types';
+import { klLoss, mlLoss, rcLoss } from '../losses';
+import type { Rng } from '../rng';
+import type { Adam } from './adam';
+import type { Stage } from './schedule';
+
+/** The loss terms of one step (unweighted), and their weighted total. */
+export interface StepLoss {
+  total: number;
+  ml: number;
+  kl: number;
+  rc: number;
+}
+
+export interface StepInputs {
+  readonly flow: Flow;
+  readonly system: ModelSystem;
+  /** Weights, energy cuts, KL batch size and temperatures of the step. */
+  readonly stage: Stage;
+  readonly adam: Adam;
+  readonly vars: tf.Variable[];
+  /** ML batch (row-major, any number of rows), or null when w_ML = 0. */
+  readonly xData: Float32Array | null;
+  readonly dataTau: number;
+  readonly rng: Rng;
+  readonly clipNorm: number;
+}
+
+/**
+ * One gradient step on w_ML·J_ML + w_KL·J_KL + w_RC·J_RC. Clips the global gradient norm and skips
+ * (reports, does not apply) a step whose loss or gradient is not finite. Shared by staged training
+ * and the exploration loop, which feeds its buffer as the ML batch.
+ */
+export function trainStep(i: StepInputs): { loss: StepLoss; gradNorm: number; skipped: boolean } {
+  const { flow, system, stage, xData } = i;
+  const dim = flow.dim;
+  const useKL = stage.wKL > 0 || stage.wRC > 0;
+  const kl = useKL ? priorBatch(stage.batch, dim, stage.temperatures, i.rng) : null;
+  return tf.tidy(() => {
+    const terms: tf.Scalar[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const zero = tf.scalar(0);
+      const ml = xData && stage.wML > 0 ? mlLoss(flow, tf.tensor2d(xData, [xData.length / dim, dim]), i.dataTau) : zero;
+      let klTerm: tf.Scalar = zero;
+      let rcTerm: tf.Scalar = zero;
+      if (kl) {
+        const batch = { z: tf.tensor2d(kl.z, [stage.batch, dim]), tau: tf.tensor1d(kl.tau) };
+        const r = klLoss(flow, system, batch, { high: stage.highEnergy, max: stage.maxEnergy });
+        klTerm = r.loss;
+        if (stage.wRC > 0) rcTerm = rcLoss(system.rc(r.x), system.rcRange, stage.rcLoss);
+      }
+      terms.push(tf.keep(ml), tf.keep(klTerm), tf.keep(rcTerm));
+      // Only the active terms enter the objective: fewer ops on the per-step hot path.
+      const weighted = ([[ml, stage.wML], [klTerm, stage.wKL], [rcTerm, stage.wRC]] as const)
+        .filter(([, w]) => w > 0)
+        .map(([t, w]) => (w === 1 ? t : tf.mul(t, w)));
+      return (weighted.length === 1 ? weighted[0]! : tf.addN(weighted)) as tf.Scalar;
+    }, i.vars);
+    const collected = i.adam.collect(grads);
+    const read = tf.stack([value, ...terms, collected.normSq]).dataSync();
+    terms.forEach((t) => t.dispose());
+    const loss = { total: read[0]!, ml: read[1]!, kl: read[2]!, rc: read[3]! };
+    const gradNorm = Math.sqrt(read[4]!);
+    if (!Number.isFinite(loss.total) || !Number.isFinite(gradNorm)) return { loss, gradNorm, skipped: true };
+    i.adam.apply(collected.grads, gradNorm > i.clipNorm ? i.clipNorm / gradNorm : 1);
+    return { loss, gradNorm, skipped: false };
+  });
+}
+
+/** Prior batch for KL: member i gets τ_i from `temperatures` in equal shares and z_i ~ N(0, τ_i·I). */
+export function priorBatch(
+  n: number,
+  dim: number,
+  temperatures: readonly number[],
+  rng: Rng,
+): { z: Float32Array; tau: Float32Array } {
+  const z = rng.normals(new Float32Array(n * dim));
+  const tau = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = temperatures[i % temperatures.length]!;
+    tau[i] = t;
+    const s = Math.sqrt(t);
+    for (let j = 0; j < dim; j++) z[i * dim + j]! *= s;
+  }
+  return { z, tau };
+}
+
