@@ -65,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
       for (const w of result.warnings) process.stderr.write(`bgw: warning: ${w}\n`);
       process.stdout.write(
         `ΔF(${d.B} − ${d.A}) at τ=${result.tau}: ${num(d.value)} ± ${num(d.stderr)} kT${exact}\n` +
-          `ESS ${(100 * result.essFraction).toFixed(1)}% of ${result.nSamples}  ·  ${result.timing.msPerStep.toFixed(1)} ms/step  ·  ` +
+          (result.essFraction === null
+            ? `${result.nSamples} umbrella samples in ${result.umbrella?.windows.length ?? 0} windows  ·  `
+            : `ESS ${(100 * result.essFraction).toFixed(1)}% of ${result.nSamples}  ·  ${result.timing.msPerStep.toFixed(1)} ms/step  ·  `) +
           `backend ${result.backend.name}  ·  seed ${result.seed}\n` +
           files.map((f) => `wrote ${f}`).join('\n') +
           '\n',
@@ -76,7 +78,11 @@ async function main(argv: string[]): Promise<number> {
       const specPath = rest[0];
       if (!specPath) throw new UsageError('validate needs a spec file');
       const spec = await loadSpec(specPath);
-      process.stdout.write(`${specPath}: valid (${spec.system.name}, ${spec.training.stages.length} stages)\n`);
+      const what =
+        spec.method === 'umbrella'
+          ? `umbrella sampling, ${spec.umbrella.windows} windows`
+          : `${spec.explore ? `exploration (${spec.explore.iterations} iterations), ` : ''}${spec.training.stages.length} stages`;
+      process.stdout.write(`${specPath}: valid (${spec.system.name}, ${what})\n`);
       return 0;
     }
     case 'backend': {

@@ -1,4 +1,5 @@
 import type { RunEvent } from '../contract/run-result';
+import type { BufferStats } from '../../workers/engine/samplers/explore';
 
 /**
  * Terminal progress: one self-overwriting line on a TTY (at most ~10 updates/s), a plain line
@@ -9,6 +10,8 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
   const minGapMs = tty ? 100 : 5000;
   let last = 0;
   let pending = false;
+  // Buffer statistics arrive every adaptation window; show the latest on every line.
+  let lastBuffer: BufferStats | undefined;
   const t0 = performance.now();
   return (e) => {
     if (e.type === 'phase') {
@@ -17,23 +20,36 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
       stream.write(`• ${e.message}\n`);
       return;
     }
+    if (e.type === 'explore' && e.buffer) lastBuffer = e.buffer;
+    const view = describe(e, lastBuffer);
     const now = performance.now();
-    if (now - last < minGapMs && e.step !== e.totalSteps) return;
+    if (now - last < minGapMs && view.done < view.total) return;
     last = now;
     const elapsed = (now - t0) / 1000;
-    const eta = e.step > 0 ? (elapsed / e.step) * (e.totalSteps - e.step) : 0;
-    const l = e.loss;
-    const line =
-      `  ${e.stageName} step ${e.step}/${e.totalSteps}  loss ${fmt(l.total)} (ML ${fmt(l.ml)} KL ${fmt(l.kl)} RC ${fmt(l.rc)})` +
-      `  |g| ${fmt(e.gradNorm)}${e.skippedSteps ? `  skipped ${e.skippedSteps}` : ''}  eta ${eta.toFixed(0)}s`;
+    const eta = view.done > 0 ? (elapsed / view.done) * (view.total - view.done) : 0;
+    const line = `  ${view.text}  eta ${eta.toFixed(0)}s`;
     if (tty) {
       stream.write(`\r\x1b[2K${line}`);
-      pending = e.step !== e.totalSteps;
+      pending = view.done < view.total;
       if (!pending) stream.write('\n');
     } else {
       stream.write(`${line}\n`);
     }
   };
+}
+
+/** One progress line's text and how far along the phase is. */
+function describe(e: Exclude<RunEvent, { type: 'phase' }>, buffer: BufferStats | undefined): { text: string; done: number; total: number } {
+  if (e.type === 'umbrella') {
+    return { text: `window ${e.window + 1}/${e.windows}  acceptance ${fmt(e.acceptance)}`, done: e.window + 1, total: e.windows };
+  }
+  const l = e.loss;
+  const losses = `loss ${fmt(l.total)} (ML ${fmt(l.ml)} KL ${fmt(l.kl)} RC ${fmt(l.rc)})${e.skippedSteps ? `  skipped ${e.skippedSteps}` : ''}`;
+  if (e.type === 'explore') {
+    const b = buffer ? `  buffer A ${fmt(buffer.stateFractions.A)} B ${fmt(buffer.stateFractions.B)} rc ≤ ${fmt(buffer.rcMax)}` : '';
+    return { text: `explore ${e.iteration}/${e.totalIterations}  ${losses}  acc ${fmt(e.acceptance)} s ${fmt(e.step)}${b}`, done: e.iteration, total: e.totalIterations };
+  }
+  return { text: `${e.stageName} step ${e.step}/${e.totalSteps}  ${losses}  |g| ${fmt(e.gradNorm)}`, done: e.step, total: e.totalSteps };
 }
 
 function fmt(v: number): string {

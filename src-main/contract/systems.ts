@@ -11,3 +11,9 @@ export const PARAM_NAMES: Record<SystemName, readonly string[]> = {
   'mueller-brown': ['dim', 'k'],
   dimer: ['nSolvent', 'slope', 'boxHalf', 'epsilon', 'rm'],
 };
+
+/** Configuration-space dimension of a system with these params (mirrors the engine's defaults). */
+export function systemDim(name: SystemName, params: Readonly<Record<string, number>>): number {
+  if (name === 'dimer') return 2 * ((params.nSolvent ?? 36) + 2);
+  return params.dim ?? 2;
+}

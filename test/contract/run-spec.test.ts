@@ -2,7 +2,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSystem } from '../../workers/engine/energies/index';
-import { formatIssues, formatPath, parseRunSpec, type SpecIssue } from '../../src-main/contract/run-spec';
+import { formatIssues, formatPath, parseRunSpec, type GeneratorSpec, type ParseResult, type SpecIssue } from '../../src-main/contract/run-spec';
+
+/** The parsed spec of a generator run (throws with the issues otherwise). */
+function generator(r: ParseResult): GeneratorSpec {
+  if (!r.ok) throw new Error(formatIssues(r.issues));
+  if (r.spec.method !== 'generator') throw new Error(`expected a generator spec, got ${r.spec.method}`);
+  return r.spec;
+}
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -42,9 +49,8 @@ function expectIssueAt(spec: unknown, path: string, message?: RegExp): SpecIssue
 
 describe('parseRunSpec: a valid spec', () => {
   it('parses the minimal spec and fills every default', () => {
-    const r = parseRunSpec(minimal());
-    if (!r.ok) throw new Error(formatIssues(r.issues));
-    const s = r.spec;
+    const s = generator(parseRunSpec(minimal()));
+    expect(s.method).toBe('generator');
     expect(s.backend).toBe('auto');
     expect(s.seed).toBeUndefined();
     expect(s.data).toBeUndefined();
@@ -66,25 +72,23 @@ describe('parseRunSpec: a valid spec', () => {
       },
     ]);
     expect(s.sampling).toEqual({ n: 1000, temperatures: [1], chunk: 8192 });
-    expect(s.analysis).toEqual({ bins: 50, bootstrap: 100 });
+    expect(s.analysis).toEqual({ bins: 50, bootstrap: 100, pathPoints: 21 });
   });
 
   it('fills analysis defaults for an empty analysis section, and data defaults', () => {
     const spec = { ...minimal(), analysis: {}, data: DATA };
-    const r = parseRunSpec(spec);
-    if (!r.ok) throw new Error(formatIssues(r.issues));
-    expect(r.spec.analysis).toEqual({ bins: 50, bootstrap: 100 });
-    expect(r.spec.data).toEqual({ source: 'metropolis', perState: 100, stride: 10, burnIn: 1000, temperature: 1 });
+    const s = generator(parseRunSpec(spec));
+    expect(s.analysis).toEqual({ bins: 50, bootstrap: 100, pathPoints: 21 });
+    expect(s.data).toEqual({ source: 'metropolis', perState: 100, stride: 10, burnIn: 1000, temperature: 1 });
   });
 
   it('does not share default arrays/objects between parses', () => {
-    const a = parseRunSpec(minimal());
-    const b = parseRunSpec(minimal());
-    if (!a.ok || !b.ok) throw new Error('minimal spec must parse');
-    (a.spec.sampling.temperatures as number[]).push(2);
-    (a.spec.training.stages[0]!.temperatures as number[]).push(2);
-    expect(b.spec.sampling.temperatures).toEqual([1]);
-    expect(b.spec.training.stages[0]!.temperatures).toEqual([1]);
+    const a = generator(parseRunSpec(minimal()));
+    const b = generator(parseRunSpec(minimal()));
+    (a.sampling.temperatures as number[]).push(2);
+    (a.training.stages[0]!.temperatures as number[]).push(2);
+    expect(b.sampling.temperatures).toEqual([1]);
+    expect(b.training.stages[0]!.temperatures).toEqual([1]);
   });
 
   it('accepts epochs-based and ML stages when a data section is present', () => {
@@ -236,6 +240,102 @@ describe('formatPath', () => {
 
   it('names the root "spec"', () => {
     expect(formatPath([])).toBe('spec');
+  });
+});
+
+function exploreSpec(): Record<string, any> {
+  return {
+    system: { name: 'double-well' },
+    data: { source: 'configuration' },
+    explore: { iterations: 100 },
+    flow: { layers: 'RR', hidden: [16] },
+    sampling: { n: 100 },
+  };
+}
+
+function umbrellaSpec(): Record<string, any> {
+  return { method: 'umbrella', system: { name: 'double-well' }, umbrella: { k: 30, stepsPerWindow: 10000 } };
+}
+
+describe('parseRunSpec: exploration from one configuration', () => {
+  it('fills defaults: start A, noise 0.01, buffer 10⁴, s = 0.1, adapt every 50, no stages', () => {
+    const s = generator(parseRunSpec(exploreSpec()));
+    expect(s.data).toEqual({ source: 'configuration', start: 'A', noise: 0.01, bufferSize: 10000 });
+    expect(s.explore).toMatchObject({ iterations: 100, batch: 256, lr: 1e-3, wML: 1, wKL: 0, wRC: 0, tau: 1, step: 0.1, adaptEvery: 50 });
+    expect(s.training.stages).toEqual([]);
+  });
+
+  it('accepts an explicit start configuration of the system’s dimension', () => {
+    const spec = exploreSpec();
+    spec.data.start = [-1.7, 0.1];
+    expect(generator(parseRunSpec(spec)).data).toMatchObject({ start: [-1.7, 0.1] });
+  });
+
+  it('a start configuration of the wrong length → data.start, naming both sizes', () => {
+    const spec = exploreSpec();
+    spec.data.start = [1, 2, 3];
+    expectIssueAt(spec, 'data.start', /3 coordinates.*has 2/);
+    spec.system.params = { dim: 3 };
+    expect(parseRunSpec(spec).ok).toBe(true);
+  });
+
+  it('a configuration source without explore → explore; explore with Metropolis data → data.source', () => {
+    const a = exploreSpec();
+    delete a.explore;
+    expectIssueAt(a, 'explore', /needs an "explore" section/);
+    const b = exploreSpec();
+    b.data = DATA;
+    expectIssueAt(b, 'data.source', /configuration/);
+  });
+
+  it('whitening needs reference data → flow.whiten', () => {
+    const spec = exploreSpec();
+    spec.flow.whiten = true;
+    expectIssueAt(spec, 'flow.whiten');
+  });
+
+  it('explore loss weights all 0 → explore.wML; a step above 1 → explore.step', () => {
+    const spec = exploreSpec();
+    spec.explore = { iterations: 10, wML: 0 };
+    expectIssueAt(spec, 'explore.wML');
+    spec.explore = { iterations: 10, step: 2 };
+    expectIssueAt(spec, 'explore.step');
+  });
+
+  it('no stages and no exploration → training.stages', () => {
+    const spec = minimal();
+    spec.training.stages = [];
+    expectIssueAt(spec, 'training.stages');
+  });
+});
+
+describe('parseRunSpec: umbrella sampling', () => {
+  it('parses with defaults (20 windows over the system range, burn-in 1000, stride 10, τ = 1)', () => {
+    const r = parseRunSpec(umbrellaSpec());
+    if (!r.ok) throw new Error(formatIssues(r.issues));
+    if (r.spec.method !== 'umbrella') throw new Error('expected an umbrella spec');
+    expect(r.spec.umbrella).toEqual({ windows: 20, k: 30, stepsPerWindow: 10000, burnIn: 1000, stride: 10, temperatures: [1] });
+  });
+
+  it('missing k → umbrella.k; generator fields are unknown keys', () => {
+    const a = umbrellaSpec();
+    delete a.umbrella.k;
+    expectIssueAt(a, 'umbrella.k');
+    const b = { ...umbrellaSpec(), flow: { layers: 'R', hidden: [4] } };
+    expect(formatIssues(issuesOf(b))).toMatch(/flow/);
+  });
+
+  it('too few samples per window → umbrella.stepsPerWindow; a reversed range → umbrella.range', () => {
+    const spec = umbrellaSpec();
+    spec.umbrella.stride = 5000;
+    expectIssueAt(spec, 'umbrella.stepsPerWindow', /at least 10 samples/);
+    spec.umbrella.stride = 10;
+    spec.umbrella.range = [2, 1];
+    expectIssueAt(spec, 'umbrella.range');
+  });
+
+  it('an unknown method → method', () => {
+    expectIssueAt({ ...umbrellaSpec(), method: 'mbar' }, 'method', /"generator", "umbrella"/);
   });
 });
 

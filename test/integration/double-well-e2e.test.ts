@@ -120,7 +120,7 @@ describe('double well end to end via `bgw run`', () => {
     expect(t.trainSeconds).toBeGreaterThan(0);
     expect(t.msPerStep).toBeGreaterThan(0);
     expect(t.samplesPerSecond).toBeGreaterThan(0);
-    expect(result.training.steps).toBe(spec.training.stages.reduce((a, s) => a + s.iterations, 0));
+    expect(result.training?.steps).toBe(spec.training.stages.reduce((a, s) => a + s.iterations, 0));
   });
 
   it('writes exactly samples.csv, flow.bgwf and result.json (no staging leftovers)', async () => {

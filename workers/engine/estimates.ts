@@ -9,11 +9,12 @@ import type { GeneratedSamples } from './sampling';
 export interface TemperatureEstimate {
   readonly tau: number;
   readonly nSamples: number;
-  readonly ess: number;
+  /** Kish ESS of the importance weights; null for methods without weights (umbrella sampling). */
+  readonly ess: number | null;
   /** ESS / N. ESS alone hides mode dropping: always read it next to ΔF. */
-  readonly essFraction: number;
-  /** Fraction of (unweighted) generated samples in each state: a mode-dropping check. */
-  readonly stateFractions: { readonly A: number; readonly B: number };
+  readonly essFraction: number | null;
+  /** Fraction of (unweighted) generated samples in each state: a mode-dropping check (null: no generator). */
+  readonly stateFractions: { readonly A: number; readonly B: number } | null;
   /** null where not finite (a state without weight, fewer than two finite bootstrap values). */
   readonly deltaF: { readonly A: string; readonly B: string; readonly value: number | null; readonly stderr: number | null };
   readonly profile: { readonly centers: number[]; readonly F: (number | null)[]; readonly stderr: (number | null)[] };

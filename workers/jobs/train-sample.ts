@@ -1,5 +1,5 @@
-import type { RunEvent, RunResult } from '../../src-main/contract/run-result';
-import type { RunSpec } from '../../src-main/contract/run-spec';
+import type { ExploreSummary, RunEvent, RunResult } from '../../src-main/contract/run-result';
+import type { GeneratorSpec } from '../../src-main/contract/run-spec';
 import { selectBackend, type BackendReport } from '../backend';
 import { createSystem } from '../engine/energies/index';
 import type { ModelSystem } from '../engine/energies/types';
@@ -7,6 +7,8 @@ import { estimate, type TemperatureEstimate } from '../engine/estimates';
 import { buildFlow, type BuiltFlow } from '../engine/flows/build';
 import { serializeFlow } from '../engine/flows/serialize';
 import { Rng } from '../engine/rng';
+import { latentPath } from '../engine/interpolation';
+import { explore, type ExploreResult } from '../engine/samplers/explore';
 import { metropolisStates } from '../engine/samplers/metropolis';
 import { sampleFlow, type GeneratedSamples } from '../engine/sampling';
 import { train } from '../engine/train/trainer';
@@ -17,6 +19,8 @@ export interface TrainSampleOutput {
   readonly samples: readonly GeneratedSamples[];
   /** The trained generator, as `serializeFlow` bytes. */
   readonly flowBytes: Uint8Array;
+  /** The exploration buffer (explore runs): float32 rows, with energies and RC. */
+  readonly explored: { readonly x: Float32Array; readonly u: Float64Array; readonly rc: Float64Array } | null;
 }
 
 export interface TrainSampleOptions {
@@ -26,11 +30,12 @@ export interface TrainSampleOptions {
 }
 
 /**
- * The "by example / by energy" run: reference data (Metropolis) → staged training → sampling at
- * each temperature → reweighted estimates. No files, no database: the CLI and (later) the worker
- * pool both call this and persist what it returns.
+ * A generator run: reference data (Metropolis) or exploration from one configuration → staged
+ * training (explore runs use the final buffer as ML data) → sampling at each temperature →
+ * reweighted estimates → latent path between the states. No files, no database: the CLI and
+ * (later) the worker pool both call this and persist what it returns.
  */
-export async function runTrainSample(spec: RunSpec, o: TrainSampleOptions): Promise<TrainSampleOutput> {
+export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions): Promise<TrainSampleOutput> {
   const t0 = performance.now();
   const emit = o.onEvent ?? (() => {});
   const backend: BackendReport = await selectBackend({ prefer: spec.backend });
@@ -53,13 +58,14 @@ export async function runTrainSample(spec: RunSpec, o: TrainSampleOptions): Prom
       built.whitening.fit(data.x);
     }
 
+    const explored = await runExplore(spec, system, built, trainRng, emit, o.signal);
     emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
     const summary = await train({
       flow: built.flow,
       system,
       stages: spec.training.stages,
-      data: data?.x ?? null,
-      dataTau: spec.data?.temperature ?? 1,
+      data: data?.x ?? (explored ? Float64Array.from(explored.buffer) : null),
+      dataTau: spec.data?.source === 'metropolis' ? spec.data.temperature : (spec.explore?.tau ?? 1),
       rng: trainRng,
       clipNorm: spec.training.clipNorm,
       onProgress: (p) => emit({ type: 'train', ...p }),
@@ -79,11 +85,16 @@ export async function runTrainSample(spec: RunSpec, o: TrainSampleOptions): Prom
     const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
     const bins = { min: lo, max: hi, n: spec.analysis.bins };
     const estimates = samples.map((s) => estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: statsRng }));
+    const points = spec.analysis.pathPoints;
+    const path = points >= 2 ? latentPath(built.flow, system, system.start(0), system.start(1), points) : null;
     const result = assembleResult(spec, o.seed, system, backend, built, data, summary, estimates, {
       sampleSeconds,
       totalSeconds: (performance.now() - t0) / 1000,
+      explored,
+      path,
     });
-    return { result, samples, flowBytes: serializeFlow(built) };
+    const exploredOut = explored ? { x: explored.buffer, u: explored.u, rc: explored.rc } : null;
+    return { result, samples, flowBytes: serializeFlow(built), explored: exploredOut };
   } finally {
     built.flow.dispose();
   }
@@ -95,8 +106,43 @@ interface TrainingData {
   readonly seconds: number;
 }
 
-function makeData(spec: RunSpec, system: ModelSystem, rng: Rng, emit: (e: RunEvent) => void): TrainingData | null {
-  if (!spec.data) return null;
+/** The exploration phase of an explore run (null otherwise); trains `built.flow` in place. */
+async function runExplore(
+  spec: GeneratorSpec,
+  system: ModelSystem,
+  built: BuiltFlow,
+  rng: Rng,
+  emit: (e: RunEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<ExploreResult | null> {
+  const d = spec.data;
+  const e = spec.explore;
+  if (d?.source !== 'configuration' || !e) return null;
+  const x0 = Array.isArray(d.start) ? Float64Array.from(d.start) : system.start(d.start === 'B' ? 1 : 0);
+  emit({ type: 'phase', phase: 'explore', message: `exploring from one configuration (rc ${system.rc64(x0).toFixed(3)}): ${e.iterations} iterations` });
+  const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
+  return explore({
+    flow: built.flow,
+    system,
+    x0,
+    bufferSize: d.bufferSize,
+    noise: d.noise,
+    iterations: e.iterations,
+    batch: e.batch,
+    stage: { ...e, batch: e.batch },
+    tau: e.tau,
+    step0: e.step,
+    adaptEvery: e.adaptEvery,
+    clipNorm: spec.training.clipNorm,
+    rng,
+    bins: { min: lo, max: hi, n: spec.analysis.bins },
+    onProgress: (p) => emit({ type: 'explore', ...p }),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+function makeData(spec: GeneratorSpec, system: ModelSystem, rng: Rng, emit: (e: RunEvent) => void): TrainingData | null {
+  if (spec.data?.source !== 'metropolis') return null;
   const d = spec.data;
   emit({ type: 'phase', phase: 'data', message: `Metropolis reference data: ${d.perState} per state` });
   const t = performance.now();
@@ -112,7 +158,7 @@ function makeData(spec: RunSpec, system: ModelSystem, rng: Rng, emit: (e: RunEve
 }
 
 function assembleResult(
-  spec: RunSpec,
+  spec: GeneratorSpec,
   seed: number,
   system: ModelSystem,
   backend: BackendReport,
@@ -120,12 +166,26 @@ function assembleResult(
   data: TrainingData | null,
   summary: Awaited<ReturnType<typeof train>>,
   estimates: TemperatureEstimate[],
-  t: { sampleSeconds: number; totalSeconds: number },
+  t: { sampleSeconds: number; totalSeconds: number; explored: ExploreResult | null; path: RunResult['path'] },
 ): RunResult {
+  const ex = t.explored;
+  const explore: ExploreSummary | null =
+    ex && spec.explore && spec.data?.source === 'configuration'
+      ? {
+          iterations: spec.explore.iterations,
+          bufferSize: spec.data.bufferSize,
+          acceptance: ex.acceptance,
+          finalStep: ex.finalStep,
+          skippedSteps: ex.skippedSteps,
+          buffer: ex.stats,
+          seconds: ex.seconds,
+        }
+      : null;
   const primary = estimates.find((e) => e.tau === 1) ?? estimates[0]!;
   const nTotal = estimates.reduce((a, e) => a + e.nSamples, 0);
   return {
     format: 'bgw-result/1',
+    method: 'generator',
     name: spec.name ?? null,
     system: system.name,
     dim: built.flow.dim,
@@ -145,8 +205,12 @@ function assembleResult(
     temperatures: estimates,
     warnings: estimates.flatMap((e) => e.warnings),
     data: data ? { n: data.x.length / system.dim, acceptance: data.acceptance, seconds: data.seconds } : null,
+    explore,
     training: { steps: summary.steps, skippedSteps: summary.skippedSteps, finalLoss: summary.finalLoss },
+    umbrella: null,
+    path: t.path,
     timing: {
+      exploreSeconds: ex?.seconds ?? 0,
       trainSeconds: summary.seconds,
       msPerStep: summary.msPerStep,
       samplesPerSecond: t.sampleSeconds > 0 ? nTotal / t.sampleSeconds : 0,

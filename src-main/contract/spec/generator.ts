@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { systemDim } from '../systems';
+import { BackendSchema, commonFields, positive, temperatures } from './parts';
+
+// A generator run: (reference data | exploration from one configuration) → staged training →
+// sampling → reweighting. docs/run-spec.md describes every field.
+
+const lossTerms = {
+  highEnergy: positive.default(1e3),
+  maxEnergy: positive.default(1e10),
+  temperatures: temperatures.default([1]),
+  rcLoss: z.enum(['barrier', 'entropy']).default('barrier'),
+};
+
+const checkLoss = (s: { wML: number; wKL: number; wRC: number; highEnergy: number; maxEnergy: number }, ctx: z.RefinementCtx): void => {
+  if (s.wML + s.wKL + s.wRC === 0) ctx.addIssue({ code: 'custom', path: ['wML'], message: 'at least one of wML, wKL, wRC must be > 0' });
+  if (s.maxEnergy <= s.highEnergy) ctx.addIssue({ code: 'custom', path: ['maxEnergy'], message: 'must be greater than highEnergy' });
+};
+
+export const StageSchema = z
+  .object({
+    name: z.string().max(80).optional(),
+    epochs: positive.max(1e5).optional(),
+    iterations: z.number().int().positive().max(1e7).optional(),
+    lr: positive.max(1),
+    batch: z.number().int().min(1).max(65536),
+    wML: z.number().min(0).default(0),
+    wKL: z.number().min(0).default(0),
+    wRC: z.number().min(0).default(0),
+    ...lossTerms,
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.epochs === undefined) === (s.iterations === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['iterations'], message: 'give exactly one of epochs or iterations' });
+    }
+    checkLoss(s, ctx);
+  });
+
+const MetropolisDataSchema = z
+  .object({
+    source: z.literal('metropolis'),
+    perState: z.number().int().min(1).max(1e7),
+    stride: z.number().int().min(1).default(10),
+    burnIn: z.number().int().min(0).default(1000),
+    step: positive.optional(),
+    temperature: positive.default(1),
+  })
+  .strict();
+
+/** One configuration to explore from: a state's built-in start, or explicit coordinates. */
+const ConfigurationDataSchema = z
+  .object({
+    source: z.literal('configuration'),
+    start: z.union([z.enum(['A', 'B']), z.array(z.number()).min(1).max(100000)]).default('A'),
+    noise: z.number().min(0).default(0.01),
+    bufferSize: z.number().int().min(2).max(1e6).default(10000),
+  })
+  .strict();
+
+/** The exploration loop (SCIENCE.md "Latent Monte Carlo"): one training step + one latent move per iteration. */
+export const ExploreSchema = z
+  .object({
+    iterations: z.number().int().min(1).max(1e7),
+    batch: z.number().int().min(1).max(65536).default(256),
+    lr: positive.max(1).default(1e-3),
+    wML: z.number().min(0).default(1),
+    wKL: z.number().min(0).default(0),
+    wRC: z.number().min(0).default(0),
+    ...lossTerms,
+    tau: positive.default(1),
+    step: positive.max(1).default(0.1),
+    adaptEvery: z.number().int().min(1).default(50),
+  })
+  .strict()
+  .superRefine(checkLoss);
+
+export const GeneratorSpecSchema = z
+  .object({
+    ...commonFields,
+    method: z.literal('generator').default('generator'),
+    backend: BackendSchema,
+    data: z.discriminatedUnion('source', [MetropolisDataSchema, ConfigurationDataSchema]).optional(),
+    explore: ExploreSchema.optional(),
+    flow: z
+      .object({
+        layers: z.string().regex(/^[RNSP]+$/, 'use the letters R, N, S, P (e.g. "RRRR")').max(64),
+        hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
+        sScale: positive.max(10).default(1),
+        whiten: z.boolean().default(false),
+      })
+      .strict(),
+    training: z
+      .object({
+        clipNorm: positive.default(100),
+        stages: z.array(StageSchema).max(32).default([]),
+      })
+      .strict()
+      .default({ clipNorm: 100, stages: [] }),
+    sampling: z
+      .object({
+        n: z.number().int().min(10).max(1e7),
+        temperatures: temperatures.default([1]),
+        chunk: z.number().int().min(1).max(1e6).default(8192),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const exploring = spec.data?.source === 'configuration';
+    if (exploring && !spec.explore) {
+      ctx.addIssue({ code: 'custom', path: ['explore'], message: 'data.source "configuration" needs an "explore" section' });
+    }
+    if (spec.explore && !exploring) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'source'], message: 'exploration starts from one configuration: use data.source "configuration"' });
+    }
+    if (spec.training.stages.length === 0 && !spec.explore) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'stages'], message: 'give at least one stage (or an "explore" section)' });
+    }
+    spec.training.stages.forEach((s, i) => {
+      const needsData = s.wML > 0 || s.epochs !== undefined;
+      if (needsData && !spec.data) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['training', 'stages', i, s.wML > 0 ? 'wML' : 'epochs'],
+          message: 'training by example (wML > 0 or epochs) needs a "data" section',
+        });
+      }
+    });
+    if (spec.flow.whiten && spec.data?.source !== 'metropolis') {
+      ctx.addIssue({ code: 'custom', path: ['flow', 'whiten'], message: 'whitening is fitted on reference data: needs data.source "metropolis"' });
+    }
+    if (spec.data?.source === 'configuration' && Array.isArray(spec.data.start)) {
+      const dim = systemDim(spec.system.name, spec.system.params);
+      if (spec.data.start.length !== dim) {
+        ctx.addIssue({ code: 'custom', path: ['data', 'start'], message: `has ${spec.data.start.length} coordinates; ${spec.system.name} here has ${dim}` });
+      }
+    }
+  });
+
+export type GeneratorSpec = z.output<typeof GeneratorSpecSchema>;
+export type ExploreSettings = z.output<typeof ExploreSchema>;

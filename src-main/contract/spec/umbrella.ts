@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { commonFields, positive, temperatures } from './parts';
+
+// An umbrella-sampling reference run: harmonic restraints on the RC, float64 Metropolis per window,
+// WHAM. Its result has the generator's shape (profile, deltaF), so runs compare side by side.
+
+export const UmbrellaSpecSchema = z
+  .object({
+    ...commonFields,
+    method: z.literal('umbrella'),
+    umbrella: z
+      .object({
+        /** Window centres are spread evenly over this range (default: the system's RC range). */
+        range: z.tuple([z.number(), z.number()]).optional(),
+        windows: z.number().int().min(2).max(500).default(20),
+        /** Restraint b(ξ) = ½·k·(ξ − centre)², in kT at the reference temperature. */
+        k: positive,
+        stepsPerWindow: z.number().int().min(1).max(1e9),
+        burnIn: z.number().int().min(0).default(1000),
+        stride: z.number().int().min(1).default(10),
+        step: positive.optional(),
+        temperatures: temperatures.default([1]),
+      })
+      .strict()
+      .superRefine((u, ctx) => {
+        if (u.range && !(u.range[1] > u.range[0])) ctx.addIssue({ code: 'custom', path: ['range'], message: 'max must be greater than min' });
+        if (u.stepsPerWindow / u.stride < 10) ctx.addIssue({ code: 'custom', path: ['stepsPerWindow'], message: 'keep at least 10 samples per window (stepsPerWindow / stride ≥ 10)' });
+      }),
+  })
+  .strict();
+
+export type UmbrellaSpec = z.output<typeof UmbrellaSpecSchema>;

@@ -1,0 +1,108 @@
+import type { RunEvent, RunResult } from '../../src-main/contract/run-result';
+import type { UmbrellaSpec } from '../../src-main/contract/run-spec';
+import { createSystem } from '../engine/energies/index';
+import type { TemperatureEstimate } from '../engine/estimates';
+import { quadratureReference } from '../engine/reference/quadrature';
+import { defaultWindows, umbrellaSampling, type UmbrellaWindow } from '../engine/reference/umbrella';
+import { bootstrapWham } from '../engine/reference/wham';
+import { Rng } from '../engine/rng';
+
+export interface UmbrellaOutput {
+  readonly result: RunResult;
+  /** Every temperature's windows (RC series), in `result.temperatures` order. */
+  readonly windows: readonly (readonly UmbrellaWindow[])[];
+}
+
+/**
+ * The reference method as a run: umbrella windows on the RC (float64 Metropolis), WHAM with
+ * block-bootstrap error bars, the same result shape as a generator run. No tfjs is loaded.
+ */
+export async function runUmbrella(
+  spec: UmbrellaSpec,
+  o: { seed: number; onEvent?: (e: RunEvent) => void; signal?: AbortSignal },
+): Promise<UmbrellaOutput> {
+  const t0 = performance.now();
+  const emit = o.onEvent ?? (() => {});
+  const system = createSystem(spec.system.name, spec.system.params);
+  const u = spec.umbrella;
+  const rng = new Rng(o.seed);
+  const sampleRng = rng.split();
+  const statsRng = rng.split();
+  const centers = defaultWindows(u.range ?? system.rcRange, u.windows);
+  const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
+  const bins = { min: lo, max: hi, n: spec.analysis.bins };
+  const estimates: TemperatureEstimate[] = [];
+  const all: UmbrellaWindow[][] = [];
+  let seconds = 0;
+  let whamIterations = 0;
+  let converged = true;
+  for (const tau of u.temperatures) {
+    emit({ type: 'phase', phase: 'umbrella', message: `umbrella sampling at τ=${tau}: ${u.windows} windows × ${u.stepsPerWindow} steps (k ${u.k})` });
+    const r = await umbrellaSampling(system, {
+      centers,
+      k: u.k,
+      tau,
+      stepsPerWindow: u.stepsPerWindow,
+      burnIn: u.burnIn,
+      stride: u.stride,
+      ...(u.step !== undefined ? { step: u.step } : {}),
+      rng: sampleRng,
+      onWindow: (window, windows, acceptance) => emit({ type: 'umbrella', window, windows, acceptance }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    seconds += r.seconds;
+    all.push(r.windows);
+    emit({ type: 'phase', phase: 'analyse', message: `WHAM at τ=${tau}` });
+    const w = bootstrapWham({ windows: r.windows, tau, bins, resamples: spec.analysis.bootstrap, rng: statsRng, states: system.states });
+    whamIterations = Math.max(whamIterations, w.iterations);
+    converged &&= w.converged;
+    const exact = system.quadrature ? quadratureReference(system, tau, bins) : null;
+    const nSamples = r.windows.reduce((a, x) => a + x.rc.length, 0);
+    const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
+    estimates.push({
+      tau,
+      nSamples,
+      ess: null,
+      essFraction: null,
+      stateFractions: null,
+      deltaF: { A: system.states[0].name, B: system.states[1].name, value: finite(w.deltaF?.value), stderr: finite(w.deltaF?.stderr) },
+      profile: w.profile,
+      ...(exact ? { exact: { deltaF: exact.deltaF, profile: { F: exact.profile.F } } } : {}),
+      warnings: w.converged ? [] : [`WHAM did not converge at τ=${tau}: the windows may not overlap (add windows or lower k)`],
+    });
+  }
+  const primary = estimates.find((e) => e.tau === 1) ?? estimates[0]!;
+  const primaryWindows = all[estimates.indexOf(primary)]!;
+  const result: RunResult = {
+    format: 'bgw-result/1',
+    method: 'umbrella',
+    name: spec.name ?? null,
+    system: system.name,
+    dim: system.dim,
+    backend: { name: 'float64-js', detail: 'float64 Metropolis in JavaScript (no tfjs)', passedOver: [] },
+    seed: o.seed,
+    tau: primary.tau,
+    nSamples: primary.nSamples,
+    essFraction: null,
+    deltaF: primary.deltaF,
+    exact: primary.exact ? { deltaF: primary.exact.deltaF } : null,
+    profile: { ...primary.profile, exact: primary.exact?.profile.F ?? null },
+    temperatures: estimates,
+    warnings: estimates.flatMap((e) => e.warnings),
+    data: null,
+    explore: null,
+    training: null,
+    umbrella: {
+      k: u.k,
+      windows: primaryWindows.map((w) => ({ center: w.center, acceptance: w.acceptance, meanRc: w.meanRc, n: w.rc.length })),
+      whamIterations,
+      converged,
+      seconds,
+    },
+    path: null,
+    timing: { exploreSeconds: 0, trainSeconds: 0, msPerStep: 0, samplesPerSecond: 0, totalSeconds: (performance.now() - t0) / 1000 },
+    spec,
+    finishedAt: new Date().toISOString(),
+  };
+  return { result, windows: all };
+}
