@@ -8,7 +8,7 @@ import { buildFlow } from '../../workers/engine/flows/build';
 import { quadratureReference } from '../../workers/engine/reference/quadrature';
 import { Rng } from '../../workers/engine/rng';
 import { adaptStep, explore } from '../../workers/engine/samplers/explore';
-import { independenceSampler } from '../../workers/engine/samplers/independence';
+import { chainDeltaF, independenceSampler } from '../../workers/engine/samplers/independence';
 import { latentLogAcceptance, latentMetropolis, type LogAcceptance } from '../../workers/engine/samplers/latent-mc';
 
 // wasm: the exploration test trains a flow, which the plain-JS cpu backend makes ~10× slower.
@@ -160,6 +160,31 @@ describe('independence sampler', () => {
     const thin = Math.ceil(2 / r.acceptance);
     const x1 = r.x.filter((_, i) => i % 2 === 0 && (i / 2) % thin === 0);
     expect(chiSquare(x1, tau)).toBeLessThan(CHI_LIMIT);
+  });
+});
+
+describe('chainDeltaF (batch means)', () => {
+  it('is −ln(n_B/n_A), ignores samples in neither state, and is null when a state is never visited', () => {
+    const st = new Int8Array(4000);
+    for (let i = 0; i < 4000; i++) st[i] = i % 4 === 0 ? 1 : i % 4 === 1 ? -1 : 0;
+    const r = chainDeltaF(st)!;
+    expect(r.value).toBeCloseTo(-Math.log(1000 / 2000), 12);
+    // A perfectly regular chain has identical block fractions: no spread.
+    expect(r.stderr).toBeCloseTo(0, 12);
+    expect(chainDeltaF(new Int8Array(100))).toBeNull();
+    expect(chainDeltaF(new Int8Array(5).fill(1))).toBeNull();
+  });
+
+  it('gives a larger error for a sticky chain than for an independent one with the same fractions', () => {
+    const rng = new Rng(4);
+    const n = 20000;
+    const iid = new Int8Array(n).map(() => (rng.uniform() < 0.2 ? 1 : 0));
+    const sticky = new Int8Array(n);
+    for (let i = 0; i < n; i++) sticky[i] = Math.floor(i / 500) % 5 === 0 ? 1 : 0;
+    const a = chainDeltaF(iid)!;
+    const b = chainDeltaF(sticky, 16)!;
+    expect(Math.abs(a.value - -Math.log(0.25))).toBeLessThan(5 * a.stderr + 0.01);
+    expect(b.stderr).toBeGreaterThan(3 * a.stderr);
   });
 });
 

@@ -54,6 +54,10 @@ describe('bgw run: exploration from the left minimum of the double well', () => 
     expect(result.data).toBeNull();
     expect(result.training?.steps).toBe(100);
     expect(result.deltaF.value).not.toBeNull();
+    // The independence-sampler cross-check ran over the same proposals.
+    const mcmc = result.temperatures[0]!.mcmc!;
+    expect(mcmc.acceptance).toBeGreaterThan(0);
+    expect(mcmc.acceptance).toBeLessThanOrEqual(1);
 
     const csv = (await readFile(join(out, 'explored.csv'), 'utf8')).trim().split('\n');
     expect(csv[0]).toBe('x0,x1,energy,rc,state');

@@ -18,6 +18,11 @@ export interface TemperatureEstimate {
   /** null where not finite (a state without weight, fewer than two finite bootstrap values). */
   readonly deltaF: { readonly A: string; readonly B: string; readonly value: number | null; readonly stderr: number | null };
   readonly profile: { readonly centers: number[]; readonly F: (number | null)[]; readonly stderr: (number | null)[] };
+  /**
+   * The independence sampler run over the same proposals (an exact MCMC chain): its acceptance and
+   * unweighted ΔF with a batch-means error, a cross-check on the reweighted ΔF. Absent for umbrella runs.
+   */
+  readonly mcmc?: { readonly acceptance: number; readonly deltaF: { readonly value: number; readonly stderr: number } | null };
   /** Exact quadrature, where the system has it. */
   readonly exact?: { readonly deltaF: number; readonly profile: { readonly F: (number | null)[] } };
   /** Why these estimates should not be trusted, if they should not (empty when they look sound). */

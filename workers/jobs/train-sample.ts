@@ -9,6 +9,7 @@ import { serializeFlow } from '../engine/flows/serialize';
 import { Rng } from '../engine/rng';
 import { latentPath } from '../engine/interpolation';
 import { explore, type ExploreResult } from '../engine/samplers/explore';
+import { chainDeltaF, independenceChain } from '../engine/samplers/independence';
 import { metropolisStates } from '../engine/samplers/metropolis';
 import { sampleFlow, type GeneratedSamples } from '../engine/sampling';
 import { train } from '../engine/train/trainer';
@@ -84,7 +85,13 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
     emit({ type: 'phase', phase: 'analyse', message: 'reweighting' });
     const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
     const bins = { min: lo, max: hi, n: spec.analysis.bins };
-    const estimates = samples.map((s) => estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: statsRng }));
+    const estimates = samples.map((s): TemperatureEstimate => {
+      const e = estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: statsRng });
+      // The exact-MCMC cross-check over the same proposals; skipped when no weight is finite.
+      if (!s.logw.some(Number.isFinite)) return e;
+      const chain = independenceChain(s, statsRng);
+      return { ...e, mcmc: { acceptance: chain.acceptance, deltaF: chainDeltaF(chain.state) } };
+    });
     const points = spec.analysis.pathPoints;
     const path = points >= 2 ? latentPath(built.flow, system, system.start(0), system.start(1), points) : null;
     const result = assembleResult(spec, o.seed, system, backend, built, data, summary, estimates, {

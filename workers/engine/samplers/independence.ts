@@ -26,9 +26,13 @@ export interface IndependenceResult {
 export async function independenceSampler(
   flow: Flow,
   system: ModelSystem,
-  o: { n: number; tau: number; chunk: number; rng: Rng; signal?: AbortSignal; proposals?: GeneratedSamples },
+  o: { n: number; tau: number; chunk: number; rng: Rng; signal?: AbortSignal },
 ): Promise<IndependenceResult> {
-  const p = o.proposals ?? (await sampleFlow(flow, system, o));
+  return independenceChain(await sampleFlow(flow, system, o), o.rng);
+}
+
+/** The chain over already generated proposals (in their order): no flow calls, cheap. */
+export function independenceChain(p: GeneratedSamples, rng: Rng): IndependenceResult {
   const { dim, tau } = p;
   const n = p.logw.length;
   const x = new Float32Array(n * dim);
@@ -40,7 +44,7 @@ export async function independenceSampler(
   let accepted = 0;
   for (let i = 0; i < n; i++) {
     // NaN or −Infinity proposals compare false: rejected.
-    if (i !== cur && Math.log(o.rng.uniform()) < p.logw[i]! - p.logw[cur]!) {
+    if (i !== cur && Math.log(rng.uniform()) < p.logw[i]! - p.logw[cur]!) {
       cur = i;
       accepted++;
     }
@@ -50,4 +54,35 @@ export async function independenceSampler(
     state[i] = p.state[cur]!;
   }
   return { tau, dim, x, u, rc, state, acceptance: n > 1 ? accepted / (n - 1) : 0 };
+}
+
+/**
+ * ΔF_AB = −ln(n_B / n_A) from a chain's state labels, with a batch-means error: the chain is cut
+ * into `blocks` consecutive blocks, the spread of the block fractions of B gives the error of the
+ * overall fraction p, propagated as δΔF = δp / (p(1 − p)). Samples in neither state are left out.
+ * Null where a state is never visited (ΔF unbounded) or the chain is shorter than the block count.
+ */
+export function chainDeltaF(state: Int8Array, blocks = 20): { value: number; stderr: number } | null {
+  const n = state.length;
+  if (n < blocks || blocks < 2) return null;
+  const size = Math.floor(n / blocks);
+  const frac: number[] = [];
+  let a = 0;
+  let b = 0;
+  for (let k = 0; k < blocks; k++) {
+    let ka = 0;
+    let kb = 0;
+    for (let i = k * size; i < (k + 1) * size; i++) {
+      if (state[i] === 0) ka++;
+      else if (state[i] === 1) kb++;
+    }
+    a += ka;
+    b += kb;
+    if (ka + kb > 0) frac.push(kb / (ka + kb));
+  }
+  if (a === 0 || b === 0) return null;
+  const p = b / (a + b);
+  const mean = frac.reduce((s, f) => s + f, 0) / frac.length;
+  const variance = frac.reduce((s, f) => s + (f - mean) ** 2, 0) / (frac.length - 1);
+  return { value: -Math.log(b / a), stderr: Math.sqrt(variance / frac.length) / (p * (1 - p)) };
 }
