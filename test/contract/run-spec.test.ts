@@ -72,13 +72,13 @@ describe('parseRunSpec: a valid spec', () => {
       },
     ]);
     expect(s.sampling).toEqual({ n: 1000, temperatures: [1], chunk: 8192 });
-    expect(s.analysis).toEqual({ bins: 50, bootstrap: 100, pathPoints: 21 });
+    expect(s.analysis).toEqual({ bins: 50, bootstrap: 100, pathPoints: 21, pathFrom: 'A', pathTo: 'B' });
   });
 
   it('fills analysis defaults for an empty analysis section, and data defaults', () => {
     const spec = { ...minimal(), analysis: {}, data: DATA };
     const s = generator(parseRunSpec(spec));
-    expect(s.analysis).toEqual({ bins: 50, bootstrap: 100, pathPoints: 21 });
+    expect(s.analysis).toEqual({ bins: 50, bootstrap: 100, pathPoints: 21, pathFrom: 'A', pathTo: 'B' });
     expect(s.data).toEqual({ source: 'metropolis', perState: 100, stride: 10, burnIn: 1000, temperature: 1 });
   });
 
@@ -276,6 +276,16 @@ describe('parseRunSpec: exploration from one configuration', () => {
     spec.data.start = [1, 2, 3];
     expectIssueAt(spec, 'data.start', /3 coordinates.*has 2/);
     spec.system.params = { dim: 3 };
+    expect(parseRunSpec(spec).ok).toBe(true);
+  });
+
+  it('latent-path ends of the wrong length → analysis.pathFrom / analysis.pathTo', () => {
+    const spec = minimal();
+    spec.analysis = { pathFrom: [0, 0, 0], pathTo: 'A' };
+    expectIssueAt(spec, 'analysis.pathFrom', /3 coordinates/);
+    spec.analysis = { pathFrom: [-1.7, 0], pathTo: 'C' };
+    expectIssueAt(spec, 'analysis.pathTo');
+    spec.analysis = { pathFrom: [-1.7, 0], pathTo: [1.7, 0] };
     expect(parseRunSpec(spec).ok).toBe(true);
   });
 

@@ -98,7 +98,7 @@ function logSum(shift: Float64Array, sums: Float64Array, g: number): number {
 }
 
 /** Sample standard deviation of the finite entries of `xs`; NaN with fewer than two. */
-function finiteStd(xs: ArrayLike<number>): number {
+export function finiteStd(xs: ArrayLike<number>): number {
   let n = 0;
   let mean = 0;
   let m2 = 0;

@@ -93,7 +93,7 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
       return { ...e, mcmc: { acceptance: chain.acceptance, deltaF: chainDeltaF(chain.state) } };
     });
     const points = spec.analysis.pathPoints;
-    const path = points >= 2 ? latentPath(built.flow, system, system.start(0), system.start(1), points) : null;
+    const path = points >= 2 ? latentPath(built.flow, system, configuration(system, spec.analysis.pathFrom), configuration(system, spec.analysis.pathTo), points) : null;
     const result = assembleResult(spec, o.seed, system, backend, built, data, summary, estimates, {
       sampleSeconds,
       totalSeconds: (performance.now() - t0) / 1000,
@@ -113,6 +113,11 @@ interface TrainingData {
   readonly seconds: number;
 }
 
+/** A spec's configuration: a state's built-in start, or explicit coordinates. */
+function configuration(system: ModelSystem, c: 'A' | 'B' | readonly number[]): Float64Array {
+  return Array.isArray(c) ? Float64Array.from(c) : system.start(c === 'B' ? 1 : 0);
+}
+
 /** The exploration phase of an explore run (null otherwise); trains `built.flow` in place. */
 async function runExplore(
   spec: GeneratorSpec,
@@ -125,7 +130,7 @@ async function runExplore(
   const d = spec.data;
   const e = spec.explore;
   if (d?.source !== 'configuration' || !e) return null;
-  const x0 = Array.isArray(d.start) ? Float64Array.from(d.start) : system.start(d.start === 'B' ? 1 : 0);
+  const x0 = configuration(system, d.start);
   emit({ type: 'phase', phase: 'explore', message: `exploring from one configuration (rc ${system.rc64(x0).toFixed(3)}): ${e.iterations} iterations` });
   const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
   return explore({

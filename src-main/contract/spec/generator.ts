@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { systemDim } from '../systems';
-import { BackendSchema, commonFields, positive, temperatures } from './parts';
+import { BackendSchema, commonFields, endpoint, positive, temperatures } from './parts';
 
 // A generator run: (reference data | exploration from one configuration) → staged training →
 // sampling → reweighting. docs/run-spec.md describes every field.
@@ -52,7 +52,7 @@ const MetropolisDataSchema = z
 const ConfigurationDataSchema = z
   .object({
     source: z.literal('configuration'),
-    start: z.union([z.enum(['A', 'B']), z.array(z.number()).min(1).max(100000)]).default('A'),
+    start: endpoint.default('A'),
     noise: z.number().min(0).default(0.01),
     bufferSize: z.number().int().min(2).max(1e6).default(10000),
   })
@@ -130,10 +130,16 @@ export const GeneratorSpecSchema = z
     if (spec.flow.whiten && spec.data?.source !== 'metropolis') {
       ctx.addIssue({ code: 'custom', path: ['flow', 'whiten'], message: 'whitening is fitted on reference data: needs data.source "metropolis"' });
     }
-    if (spec.data?.source === 'configuration' && Array.isArray(spec.data.start)) {
-      const dim = systemDim(spec.system.name, spec.system.params);
-      if (spec.data.start.length !== dim) {
-        ctx.addIssue({ code: 'custom', path: ['data', 'start'], message: `has ${spec.data.start.length} coordinates; ${spec.system.name} here has ${dim}` });
+    // Explicit configurations must match the system's dimension (known from its params alone).
+    const dim = systemDim(spec.system.name, spec.system.params);
+    const configs: [PropertyKey[], unknown][] = [
+      [['data', 'start'], spec.data?.source === 'configuration' ? spec.data.start : undefined],
+      [['analysis', 'pathFrom'], spec.analysis.pathFrom],
+      [['analysis', 'pathTo'], spec.analysis.pathTo],
+    ];
+    for (const [path, value] of configs) {
+      if (Array.isArray(value) && value.length !== dim) {
+        ctx.addIssue({ code: 'custom', path, message: `has ${value.length} coordinates; ${spec.system.name} here has ${dim}` });
       }
     }
   });

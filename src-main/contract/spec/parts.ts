@@ -23,20 +23,26 @@ export const SystemSchema = z
     }
   });
 
+/** A configuration named by state (its built-in start) or given as coordinates. */
+export const endpoint = z.union([z.enum(['A', 'B']), z.array(z.number()).min(1).max(100000)]);
+
 export const AnalysisSchema = z
   .object({
     bins: z.number().int().min(5).max(1000).default(50),
     rcRange: z.tuple([z.number(), z.number()]).optional(),
     bootstrap: z.number().int().min(2).max(10000).default(100),
-    /** Points on the latent interpolation path between the two states' start configurations (0: none). */
+    /** Points on the latent interpolation path (0: none). */
     pathPoints: z.number().int().min(0).max(1000).default(21),
+    /** Path ends: a state's built-in start configuration, or explicit coordinates. */
+    pathFrom: endpoint.default('A'),
+    pathTo: endpoint.default('B'),
   })
   .strict()
   .superRefine((a, ctx) => {
     const r = a.rcRange;
     if (r && !(r[1] > r[0])) ctx.addIssue({ code: 'custom', path: ['rcRange'], message: 'max must be greater than min' });
   })
-  .default({ bins: 50, bootstrap: 100, pathPoints: 21 });
+  .default({ bins: 50, bootstrap: 100, pathPoints: 21, pathFrom: 'A', pathTo: 'B' });
 
 /** Fields every spec has, whatever its method. */
 export const commonFields = {

@@ -1,4 +1,4 @@
-import type { Bins, RcState } from '../analysis';
+import { finiteStd, type Bins, type RcState } from '../analysis';
 import type { Rng } from '../rng';
 
 // Binned WHAM (Kumar et al. 1992) for harmonic umbrella windows on a 1-D reaction coordinate.
@@ -327,22 +327,6 @@ export interface BootstrapWhamResult {
   iterations: number;
   /** True when the full-sample solve and every resample converged. */
   converged: boolean;
-}
-
-/** Sample standard deviation of the finite entries; NaN with fewer than two. */
-function finiteStd(xs: ArrayLike<number>): number {
-  let n = 0;
-  let mean = 0;
-  let m2 = 0;
-  for (let j = 0; j < xs.length; j++) {
-    const x = xs[j]!;
-    if (!Number.isFinite(x)) continue;
-    n++;
-    const d = x - mean;
-    mean += d / n;
-    m2 += d * (x - mean);
-  }
-  return n >= 2 ? Math.sqrt(m2 / (n - 1)) : NaN;
 }
 
 /**

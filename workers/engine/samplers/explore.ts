@@ -7,7 +7,7 @@ import type { Rng } from '../rng';
 import { Adam } from '../train/adam';
 import type { Stage } from '../train/schedule';
 import { trainStep, type StepLoss } from '../train/step';
-import { energies64, latentMcStep } from './latent-mc';
+import { energies64, latentMcStep, perRow64 } from './latent-mc';
 
 /** Published step-size rule (SCIENCE.md): every window, shrink below 2 % acceptance, grow above 20 %. */
 export function adaptStep(step: number, meanAcceptance: number): number {
@@ -88,7 +88,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const buffer = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) buffer[i * dim + j] = o.x0[j]! + o.noise * rng.normal();
   const u = energies64(system, buffer, dim);
-  const rc = rcs(system, buffer, dim);
+  const rc = perRow64(buffer, dim, (row) => system.rc64(row));
 
   const vars: tf.Variable[] = flow.variables().filter((v) => v.trainable);
   const adam = new Adam(vars, o.stage.lr);
@@ -159,17 +159,6 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
     skippedSteps: skipped,
     seconds: (performance.now() - t0) / 1000,
   };
-}
-
-function rcs(system: ModelSystem, x: Float32Array, dim: number): Float64Array {
-  const n = x.length / dim;
-  const out = new Float64Array(n);
-  const row = new Float64Array(dim);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < dim; j++) row[j] = x[i * dim + j]!;
-    out[i] = system.rc64(row);
-  }
-  return out;
 }
 
 /** State fractions and RC histogram of the buffer. */

@@ -74,16 +74,21 @@ export function latentMcStep(flow: Flow, system: ModelSystem, o: LatentStepOptio
   return { x, u, accepted, nAccepted };
 }
 
-/** float64 reduced energies of row-major configurations. */
-export function energies64(system: ModelSystem, x: ArrayLike<number>, dim: number): Float64Array {
+/** `f` of every row of row-major configurations, each row copied to float64 first. */
+export function perRow64(x: ArrayLike<number>, dim: number, f: (row: Float64Array) => number): Float64Array {
   const n = x.length / dim;
-  const u = new Float64Array(n);
+  const out = new Float64Array(n);
   const row = new Float64Array(dim);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < dim; j++) row[j] = x[i * dim + j]!;
-    u[i] = system.energy64(row);
+    out[i] = f(row);
   }
-  return u;
+  return out;
+}
+
+/** float64 reduced energies of row-major configurations. */
+export function energies64(system: ModelSystem, x: ArrayLike<number>, dim: number): Float64Array {
+  return perRow64(x, dim, (row) => system.energy64(row));
 }
 
 /**
