@@ -12,12 +12,14 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
   let pending = false;
   // Buffer statistics arrive every adaptation window; show the latest on every line.
   let lastBuffer: BufferStats | undefined;
-  const t0 = performance.now();
+  // ETA counts from the start of the current phase (exploration, training, each umbrella sweep).
+  let t0 = performance.now();
   return (e) => {
     if (e.type === 'phase') {
       if (pending) stream.write('\n');
       pending = false;
       stream.write(`• ${e.message}\n`);
+      t0 = performance.now();
       return;
     }
     if (e.type === 'explore' && e.buffer) lastBuffer = e.buffer;

@@ -20,8 +20,9 @@ export interface RunCommandOptions {
 }
 
 /**
- * `bgw run`: validate, train, sample, reweight, then write samples.csv (one per extra temperature),
- * flow.bgwf and result.json. Everything is written into a hidden folder inside `outDir` first and
+ * `bgw run`: validate, run the spec's method, then write its files: samples.csv (one per extra
+ * temperature), explored.csv and flow.bgwf for generator runs, windows.csv for umbrella runs, and
+ * result.json. Everything is written into a hidden folder inside `outDir` first and
  * moved into place only when complete (the old result.json is removed first, the new one moved
  * last), so a failed or interrupted run never leaves a result that looks complete; a run that fails
  * before that point leaves an older complete result in `outDir` intact.

@@ -66,10 +66,16 @@ export async function writeExploredCsv(
 
 /** Umbrella windows' RC series: `window, center, k, tau, rc`, one row per recorded sample (for re-analysis in other WHAM/MBAR tools). */
 export async function writeWindowsCsv(path: string, windows: readonly UmbrellaWindow[], tau: number): Promise<void> {
-  const index: [number, number][] = windows.flatMap((w, wi) => Array.from(w.rc, (_, j) => [wi, j] as [number, number]));
-  await streamCsv(path, ['window', 'center', 'k', 'tau', 'rc'], index.length, (i) => {
-    const [wi, j] = index[i]!;
+  const n = windows.reduce((a, w) => a + w.rc.length, 0);
+  // Rows are requested in order: walk (window, sample) with a cursor instead of building an index.
+  let wi = 0;
+  let j = 0;
+  await streamCsv(path, ['window', 'center', 'k', 'tau', 'rc'], n, () => {
+    while (j >= windows[wi]!.rc.length) {
+      wi++;
+      j = 0;
+    }
     const w = windows[wi]!;
-    return [String(wi), String(w.center), String(w.k), String(tau), String(w.rc[j])];
+    return [String(wi), String(w.center), String(w.k), String(tau), String(w.rc[j++])];
   });
 }

@@ -279,6 +279,15 @@ describe('parseRunSpec: exploration from one configuration', () => {
     expect(parseRunSpec(spec).ok).toBe(true);
   });
 
+  it('repeated sampling temperatures → sampling.temperatures (each writes its own file); one path point → analysis.pathPoints', () => {
+    const spec = minimal();
+    spec.sampling.temperatures = [1, 2, 1];
+    expectIssueAt(spec, 'sampling.temperatures', /distinct/);
+    const b = minimal();
+    b.analysis = { pathPoints: 1 };
+    expectIssueAt(b, 'analysis.pathPoints', /0 \(no path\) or at least 2/);
+  });
+
   it('latent-path ends of the wrong length → analysis.pathFrom / analysis.pathTo', () => {
     const spec = minimal();
     spec.analysis = { pathFrom: [0, 0, 0], pathTo: 'A' };
@@ -342,6 +351,16 @@ describe('parseRunSpec: umbrella sampling', () => {
     spec.umbrella.stride = 10;
     spec.umbrella.range = [2, 1];
     expectIssueAt(spec, 'umbrella.range');
+  });
+
+  it('repeated temperatures → umbrella.temperatures; windows outside the analysis range → analysis.rcRange', () => {
+    const spec = umbrellaSpec();
+    spec.umbrella.temperatures = [1, 1];
+    expectIssueAt(spec, 'umbrella.temperatures', /distinct/);
+    spec.umbrella.temperatures = [1];
+    spec.umbrella.range = [-2, 2];
+    spec.analysis = { rcRange: [-1, 3] };
+    expectIssueAt(spec, 'analysis.rcRange', /cover umbrella.range/);
   });
 
   it('an unknown method → method', () => {

@@ -173,6 +173,10 @@ describe('chainDeltaF (batch means)', () => {
     expect(r.stderr).toBeCloseTo(0, 12);
     expect(chainDeltaF(new Int8Array(100))).toBeNull();
     expect(chainDeltaF(new Int8Array(5).fill(1))).toBeNull();
+    // Only one block holds labelled samples: no spread between blocks to measure.
+    const one = new Int8Array(2000).fill(-1);
+    one.fill(0, 0, 50).fill(1, 50, 100);
+    expect(chainDeltaF(one)).toBeNull();
   });
 
   it('gives a larger error for a sticky chain than for an independent one with the same fractions', () => {

@@ -9,7 +9,7 @@ import { serializeFlow } from '../engine/flows/serialize';
 import { Rng } from '../engine/rng';
 import { latentPath } from '../engine/interpolation';
 import { explore, type ExploreResult } from '../engine/samplers/explore';
-import { chainDeltaF, independenceChain } from '../engine/samplers/independence';
+import { chainDeltaF, independenceIndices } from '../engine/samplers/independence';
 import { metropolisStates } from '../engine/samplers/metropolis';
 import { sampleFlow, type GeneratedSamples } from '../engine/sampling';
 import { train } from '../engine/train/trainer';
@@ -89,8 +89,9 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
       const e = estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: statsRng });
       // The exact-MCMC cross-check over the same proposals; skipped when no weight is finite.
       if (!s.logw.some(Number.isFinite)) return e;
-      const chain = independenceChain(s, statsRng);
-      return { ...e, mcmc: { acceptance: chain.acceptance, deltaF: chainDeltaF(chain.state) } };
+      const chain = independenceIndices(s.logw, statsRng);
+      const states = Int8Array.from(chain.index, (i) => s.state[i]!);
+      return { ...e, mcmc: { acceptance: chain.acceptance, deltaF: chainDeltaF(states) } };
     });
     const points = spec.analysis.pathPoints;
     const path = points >= 2 ? latentPath(built.flow, system, configuration(system, spec.analysis.pathFrom), configuration(system, spec.analysis.pathTo), points) : null;

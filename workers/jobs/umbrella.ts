@@ -31,6 +31,10 @@ export async function runUmbrella(
   const centers = defaultWindows(u.range ?? system.rcRange, u.windows);
   const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
   const bins = { min: lo, max: hi, n: spec.analysis.bins };
+  // Checked before hours of sampling: WHAM drops samples outside the bins.
+  if (centers[0]! < lo || centers[centers.length - 1]! > hi) {
+    throw new Error(`umbrella windows span [${centers[0]}, ${centers[centers.length - 1]}] but the analysis bins cover [${lo}, ${hi}]: set analysis.rcRange to cover umbrella.range`);
+  }
   const estimates: TemperatureEstimate[] = [];
   const all: UmbrellaWindow[][] = [];
   let seconds = 0;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { systemDim } from '../systems';
-import { BackendSchema, commonFields, endpoint, positive, temperatures } from './parts';
+import { BackendSchema, commonFields, distinctTemperatures, endpoint, positive, temperatures } from './parts';
 
 // A generator run: (reference data | exploration from one configuration) → staged training →
 // sampling → reweighting. docs/run-spec.md describes every field.
@@ -100,7 +100,7 @@ export const GeneratorSpecSchema = z
     sampling: z
       .object({
         n: z.number().int().min(10).max(1e7),
-        temperatures: temperatures.default([1]),
+        temperatures: distinctTemperatures.default([1]),
         chunk: z.number().int().min(1).max(1e6).default(8192),
       })
       .strict(),

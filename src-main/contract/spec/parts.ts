@@ -5,6 +5,8 @@ import { PARAM_NAMES, SYSTEM_NAMES } from '../systems';
 
 export const positive = z.number().positive();
 export const temperatures = z.array(positive).min(1).max(16);
+/** Temperatures that each produce their own output (files, estimates): repeats make no sense. */
+export const distinctTemperatures = temperatures.refine((t) => new Set(t).size === t.length, 'temperatures must be distinct');
 
 export const BackendSchema = z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto');
 
@@ -32,7 +34,7 @@ export const AnalysisSchema = z
     rcRange: z.tuple([z.number(), z.number()]).optional(),
     bootstrap: z.number().int().min(2).max(10000).default(100),
     /** Points on the latent interpolation path (0: none). */
-    pathPoints: z.number().int().min(0).max(1000).default(21),
+    pathPoints: z.number().int().min(0).max(1000).refine((n) => n !== 1, 'use 0 (no path) or at least 2 points').default(21),
     /** Path ends: a state's built-in start configuration, or explicit coordinates. */
     pathFrom: endpoint.default('A'),
     pathTo: endpoint.default('B'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonFields, positive, temperatures } from './parts';
+import { commonFields, distinctTemperatures, positive } from './parts';
 
 // An umbrella-sampling reference run: harmonic restraints on the RC, float64 Metropolis per window,
 // WHAM. Its result has the generator's shape (profile, deltaF), so runs compare side by side.
@@ -19,7 +19,7 @@ export const UmbrellaSpecSchema = z
         burnIn: z.number().int().min(0).default(1000),
         stride: z.number().int().min(1).default(10),
         step: positive.optional(),
-        temperatures: temperatures.default([1]),
+        temperatures: distinctTemperatures.default([1]),
       })
       .strict()
       .superRefine((u, ctx) => {
@@ -27,6 +27,14 @@ export const UmbrellaSpecSchema = z
         if (u.stepsPerWindow / u.stride < 10) ctx.addIssue({ code: 'custom', path: ['stepsPerWindow'], message: 'keep at least 10 samples per window (stepsPerWindow / stride ≥ 10)' });
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    // WHAM drops samples outside the analysis bins: a window centred outside them is wasted work.
+    const w = spec.umbrella.range;
+    const a = spec.analysis.rcRange;
+    if (w && a && (w[0] < a[0] || w[1] > a[1])) {
+      ctx.addIssue({ code: 'custom', path: ['analysis', 'rcRange'], message: `must cover umbrella.range [${w[0]}, ${w[1]}]` });
+    }
+  });
 
 export type UmbrellaSpec = z.output<typeof UmbrellaSpecSchema>;

@@ -34,33 +34,49 @@ export async function independenceSampler(
 /** The chain over already generated proposals (in their order): no flow calls, cheap. */
 export function independenceChain(p: GeneratedSamples, rng: Rng): IndependenceResult {
   const { dim, tau } = p;
-  const n = p.logw.length;
+  const { index, acceptance } = independenceIndices(p.logw, rng);
+  const n = index.length;
   const x = new Float32Array(n * dim);
   const u = new Float64Array(n);
   const rc = new Float64Array(n);
   const state = new Int8Array(n);
-  let cur = p.logw.findIndex((w) => Number.isFinite(w));
+  for (let i = 0; i < n; i++) {
+    const c = index[i]!;
+    x.set(p.x.subarray(c * dim, (c + 1) * dim), i * dim);
+    u[i] = p.u[c]!;
+    rc[i] = p.rc[c]!;
+    state[i] = p.state[c]!;
+  }
+  return { tau, dim, x, u, rc, state, acceptance };
+}
+
+/**
+ * The chain as indices into the proposals: index[i] is the proposal the chain holds at step i.
+ * Lets callers that need only labels (the ΔF cross-check) skip copying configurations.
+ */
+export function independenceIndices(logw: Float64Array, rng: Rng): { index: Uint32Array; acceptance: number } {
+  const n = logw.length;
+  const index = new Uint32Array(n);
+  let cur = logw.findIndex((w) => Number.isFinite(w));
   if (cur < 0) throw new Error('independenceSampler: no proposal has a finite weight (the generator only makes overlapping configurations)');
   let accepted = 0;
   for (let i = 0; i < n; i++) {
     // NaN or −Infinity proposals compare false: rejected.
-    if (i !== cur && Math.log(rng.uniform()) < p.logw[i]! - p.logw[cur]!) {
+    if (i !== cur && Math.log(rng.uniform()) < logw[i]! - logw[cur]!) {
       cur = i;
       accepted++;
     }
-    x.set(p.x.subarray(cur * dim, (cur + 1) * dim), i * dim);
-    u[i] = p.u[cur]!;
-    rc[i] = p.rc[cur]!;
-    state[i] = p.state[cur]!;
+    index[i] = cur;
   }
-  return { tau, dim, x, u, rc, state, acceptance: n > 1 ? accepted / (n - 1) : 0 };
+  return { index, acceptance: n > 1 ? accepted / (n - 1) : 0 };
 }
 
 /**
  * ΔF_AB = −ln(n_B / n_A) from a chain's state labels, with a batch-means error: the chain is cut
  * into `blocks` consecutive blocks, the spread of the block fractions of B gives the error of the
  * overall fraction p, propagated as δΔF = δp / (p(1 − p)). Samples in neither state are left out.
- * Null where a state is never visited (ΔF unbounded) or the chain is shorter than the block count.
+ * Null where a state is never visited (ΔF unbounded), the chain is shorter than the block count, or
+ * fewer than two blocks hold samples of either state (no spread to measure).
  */
 export function chainDeltaF(state: Int8Array, blocks = 20): { value: number; stderr: number } | null {
   const n = state.length;
@@ -80,7 +96,7 @@ export function chainDeltaF(state: Int8Array, blocks = 20): { value: number; std
     b += kb;
     if (ka + kb > 0) frac.push(kb / (ka + kb));
   }
-  if (a === 0 || b === 0) return null;
+  if (a === 0 || b === 0 || frac.length < 2) return null;
   const p = b / (a + b);
   const mean = frac.reduce((s, f) => s + f, 0) / frac.length;
   const variance = frac.reduce((s, f) => s + (f - mean) ** 2, 0) / (frac.length - 1);
