@@ -408,6 +408,22 @@ describe('serialisation', () => {
     expect(serializeFlow(loaded)).toEqual(bytes);
   });
 
+  it('loads from a view into a larger buffer (a Node Buffer from readFile, a subarray) exactly', async () => {
+    const built = trainedLike();
+    const bytes = serializeFlow(built);
+    // Padding before and after: the blob's .buffer is not the blob, as with Buffer.slice / pooled reads.
+    const big = new Uint8Array(bytes.length + 64);
+    big.set(bytes, 16);
+    const views = [Buffer.from(big.buffer, 16, bytes.length), big.subarray(16, 16 + bytes.length)];
+    const z = normals32(20, dim, new Rng(3));
+    const want = forward(built.flow, z, dim);
+    for (const view of views) {
+      const loaded = deserializeFlow(view, new Rng(1));
+      expect(forward(loaded.flow, z, dim).x).toEqual(want.x);
+      loaded.flow.dispose();
+    }
+  });
+
   it('rejects a foreign blob (wrong magic) and an unsupported version', () => {
     const bytes = serializeFlow(trainedLike());
     const wrong = bytes.slice();

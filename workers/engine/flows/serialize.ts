@@ -82,7 +82,10 @@ function assignWeights(built: BuiltFlow, bytes: Uint8Array, shapes: number[][], 
     if (shape.join('x') !== v.shape.join('x')) throw new Error(`flow weights: tensor ${i} has shape ${shape}, expected ${v.shape}`);
     const n = v.size;
     if (offset + 4 * n > bytes.byteLength) throw new Error('flow weights: blob truncated');
-    const values = new Float32Array(bytes.slice(offset, offset + 4 * n).buffer);
+    // Copy into a fresh buffer: `bytes` may be a view (a Node Buffer from readFile, whose slice()
+    // shares the whole underlying pool), so its .buffer is not just these values.
+    const values = new Float32Array(n);
+    new Uint8Array(values.buffer).set(bytes.subarray(offset, offset + 4 * n));
     tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
     offset += 4 * n;
   });
