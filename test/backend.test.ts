@@ -1,19 +1,9 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { formatBackendReport, resetBackendCacheForTests, selectBackend } from '../workers/backend';
+import { hasTfjsNode, installed } from './helpers/installed';
 
-const require = createRequire(import.meta.url);
-const installed = (spec: string): boolean => {
-  try {
-    require.resolve(`${spec}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const hasTfjsNode = installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu');
 
 // 8x8 matMul with exactly representable inputs, checked against a plain JS product.
 const N = 8;

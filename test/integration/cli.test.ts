@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasTfjsNode } from '../helpers/installed';
 
 // `bgw` as a user runs it: a child process, exit code + stdout + stderr. Exit codes:
 // 0 ok, 2 usage/spec error, 1 run failure, 130 cancelled.
@@ -12,16 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/double-well-ci.json');
 
-const require = createRequire(import.meta.url);
-const installed = (pkg: string): boolean => {
-  try {
-    require.resolve(`${pkg}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const hasTfjsNode = installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu');
 
 interface CliResult {
   code: number | null;

@@ -142,7 +142,7 @@ async function runExplore(
     noise: d.noise,
     iterations: e.iterations,
     batch: e.batch,
-    stage: { ...e, batch: e.batch },
+    stage: e,
     tau: e.tau,
     step0: e.step,
     adaptEvery: e.adaptEvery,

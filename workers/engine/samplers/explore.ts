@@ -98,6 +98,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   let windowAcc = 0;
   let totalAcc = 0;
   let skipped = 0;
+  let stats: BufferStats | null = null;
   const idx = new Uint32Array(o.batch);
   const xb = new Float32Array(o.batch * dim);
   const ub = new Float64Array(o.batch);
@@ -143,7 +144,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
         acceptance: acc,
         step: usedStep,
         skippedSteps: skipped,
-        ...(adapt || it === o.iterations ? { buffer: bufferStats(system, rc, o.bins) } : {}),
+        ...(adapt || it === o.iterations ? { buffer: (stats = bufferStats(system, rc, o.bins)) } : {}),
       });
     }
   } finally {
@@ -153,7 +154,8 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
     buffer,
     u,
     rc,
-    stats: bufferStats(system, rc, o.bins),
+    // The last iteration's statistics already describe the final buffer.
+    stats: stats ?? bufferStats(system, rc, o.bins),
     acceptance: o.iterations > 0 ? totalAcc / o.iterations : 0,
     finalStep: step,
     skippedSteps: skipped,
