@@ -1,44 +1,60 @@
 import { randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createSystem } from '../../workers/engine/energies/index';
-import { runTrainSample } from '../../workers/jobs/train-sample';
-import { runUmbrella } from '../../workers/jobs/umbrella';
 import { abortError } from '../../workers/engine/cancel';
-import type { RunEvent, RunResult } from '../contract/run-result';
+import type { JobOutput } from '../../workers/protocol';
+import { createBackend } from '../backend/backend';
+import type { RunDto, RunProgress } from '../contract/api';
+import type { RunResult } from '../contract/run-result';
 import type { RunSpec } from '../contract/run-spec';
-import { UsageError } from './usage-error';
 import { loadSpec } from './load-spec';
+import { UsageError } from './usage-error';
 import { writeExploredCsv, writeSamplesCsv, writeWindowsCsv } from './write-samples';
 
 export interface RunCommandOptions {
   readonly specPath: string;
-  readonly outDir: string;
+  readonly dbPath: string;
+  readonly outDir?: string;
   readonly seed?: number;
-  readonly onEvent?: (e: RunEvent) => void;
+  readonly onProgress?: (p: RunProgress) => void;
+  /** Told the run's id as soon as it is queued. */
+  readonly onQueued?: (run: RunDto) => void;
   readonly signal?: AbortSignal;
 }
 
 /**
- * `bgw run`: validate, run the spec's method, then write its files: samples.csv (one per extra
- * temperature), explored.csv and flow.bgwf for generator runs, windows.csv for umbrella runs, and
- * result.json. Everything is written into a hidden folder inside `outDir` first and
- * moved into place only when complete (the old result.json is removed first, the new one moved
- * last), so a failed or interrupted run never leaves a result that looks complete; a run that fails
- * before that point leaves an older complete result in `outDir` intact.
+ * `bgw run`: validate, then run the spec through the backend (one worker; everything persists to
+ * the database as for a run started from the UI). With `--out`, also write the files: samples.csv
+ * (one per extra temperature), explored.csv and flow.bgwf for generator runs, windows.csv for
+ * umbrella runs, and result.json. They are written into a hidden folder inside `outDir` first
+ * and moved into place only when complete (the old result.json removed first, the new one moved
+ * last), so a failed or interrupted run never leaves a result that looks complete.
  */
-export async function runCommand(o: RunCommandOptions): Promise<{ result: RunResult; files: string[] }> {
+export async function runCommand(o: RunCommandOptions): Promise<{ run: RunDto; result: RunResult; files: string[] }> {
   const spec = await loadSpec(o.specPath);
-  const outDir = resolve(o.outDir);
-  await ensureDir(outDir);
+  const outDir = o.outDir ? resolve(o.outDir) : null;
+  if (outDir) await ensureDir(outDir);
   const seed = o.seed ?? spec.seed ?? randomInt(0, 2 ** 31 - 1);
   // Made before the run, so an unwritable --out fails in a second, not after hours of training.
-  const staging = await mkdtemp(join(outDir, '.bgw-partial-')).catch((e: Error) => {
-    throw new UsageError(`cannot write to --out ${outDir}: ${e.message}`);
-  });
+  const staging = outDir
+    ? await mkdtemp(join(outDir, '.bgw-partial-')).catch((e: Error) => {
+        throw new UsageError(`cannot write to --out ${outDir}: ${e.message}`);
+      })
+    : null;
+  let files: string[] = [];
+  const backend = await createBackend({ dbPath: o.dbPath, workers: 1, startQueued: false, owner: 'bgw run', ...(staging ? { onOutput: async (_: number, out: JobOutput) => void (files = await stageFiles(spec, out, staging)) } : {}) });
   try {
-    const jobOptions = { seed, ...(o.onEvent ? { onEvent: o.onEvent } : {}), ...(o.signal ? { signal: o.signal } : {}) };
-    const { result, files } = await runAndStage(spec, jobOptions, staging);
+    const run = await backend.handlers['runs:start']({ spec, seed });
+    o.onQueued?.(run);
+    backend.events.subscribe((m) => {
+      if (m.event === 'runs:progress' && m.data.runId === run.id) o.onProgress?.(m.data.progress);
+    });
+    o.signal?.addEventListener('abort', () => backend.scheduler.cancel(run.id), { once: true });
+    const done = await backend.scheduler.waitFor(run.id);
+    if (done.status === 'cancelled') throw abortError();
+    if (done.status !== 'completed') throw new Error(done.error ?? `run ${run.id} ${done.status}`);
+    const result = backend.repos.runs.detail(run.id)!.result!;
+    if (!outDir || !staging) return { run: done, result, files: [] };
     await writeFile(join(staging, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     files.push('result.json');
     // Commit point: a Ctrl-C that arrived while the files were written must not replace the
@@ -51,44 +67,39 @@ export async function runCommand(o: RunCommandOptions): Promise<{ result: RunRes
       if (/^(samples|windows)(-tau.+)?\.csv$|^explored\.csv$|^flow\.bgwf$/.test(old) && !files.includes(old)) await rm(join(outDir, old), { force: true });
     }
     for (const f of files) await rename(join(staging, f), join(outDir, f));
-    return { result, files: files.map((f) => join(outDir, f)) };
+    return { run: done, result, files: files.map((f) => join(outDir, f)) };
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await backend.close();
+    if (staging) await rm(staging, { recursive: true, force: true });
   }
 }
 
-/** Run the spec's method and write its data files (not result.json) into `staging`. */
-async function runAndStage(
-  spec: RunSpec,
-  jobOptions: { seed: number; onEvent?: (e: RunEvent) => void; signal?: AbortSignal },
-  staging: string,
-): Promise<{ result: RunResult; files: string[] }> {
+/** A finished job's data files (not result.json), written into `staging`. */
+async function stageFiles(spec: RunSpec, out: JobOutput, staging: string): Promise<string[]> {
+  const { createSystem } = await import('../../workers/engine/energies/index');
   const system = createSystem(spec.system.name, spec.system.params);
   const files: string[] = [];
-  const suffix = (tau: number, primary: number): string => (tau === primary ? '' : `-tau${tau}`);
-  if (spec.method === 'umbrella') {
-    const output = await runUmbrella(spec, jobOptions);
-    for (const [i, windows] of output.windows.entries()) {
-      const tau = output.result.temperatures[i]!.tau;
-      const name = `windows${suffix(tau, output.result.tau)}.csv`;
-      await writeWindowsCsv(join(staging, name), windows, tau);
+  const suffix = (tau: number): string => (tau === out.result.tau ? '' : `-tau${tau}`);
+  for (const [i, windows] of (out.windows ?? []).entries()) {
+    const tau = out.result.temperatures[i]!.tau;
+    await writeWindowsCsv(join(staging, `windows${suffix(tau)}.csv`), windows, tau);
+    files.push(`windows${suffix(tau)}.csv`);
+  }
+  for (const s of out.sets) {
+    if (s.kind === 'generated' && s.u && s.logw && s.rc && s.state && s.tau !== null) {
+      const name = `samples${suffix(s.tau)}.csv`;
+      await writeSamplesCsv(join(staging, name), { tau: s.tau, dim: system.dim, x: s.x, u: s.u, logw: s.logw, rc: s.rc, state: s.state }, system.states);
       files.push(name);
+    } else if (s.kind === 'explored' && s.u && s.rc) {
+      await writeExploredCsv(join(staging, 'explored.csv'), { x: s.x, u: s.u, rc: s.rc }, system.states);
+      files.push('explored.csv');
     }
-    return { result: output.result, files };
   }
-  const output = await runTrainSample(spec, jobOptions);
-  for (const s of output.samples) {
-    const name = `samples${suffix(s.tau, output.result.tau)}.csv`;
-    await writeSamplesCsv(join(staging, name), s, system.states);
-    files.push(name);
+  if (out.flow) {
+    await writeFile(join(staging, 'flow.bgwf'), out.flow);
+    files.push('flow.bgwf');
   }
-  if (output.explored) {
-    await writeExploredCsv(join(staging, 'explored.csv'), output.explored, system.states);
-    files.push('explored.csv');
-  }
-  await writeFile(join(staging, 'flow.bgwf'), output.flowBytes);
-  files.push('flow.bgwf');
-  return { result: output.result, files };
+  return files;
 }
 
 async function ensureDir(dir: string): Promise<void> {
@@ -98,5 +109,28 @@ async function ensureDir(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
   } catch (e) {
     throw new UsageError(`cannot create --out ${dir}: ${(e as Error).message}`);
+  }
+}
+
+/** `bgw resume <run>`: continue a run from its last checkpoint, in this process's backend. */
+export async function resumeCommand(o: Omit<RunCommandOptions, 'specPath' | 'outDir' | 'seed'> & { runId: string }): Promise<{ run: RunDto; result: RunResult; files: string[] }> {
+  const backend = await createBackend({ dbPath: o.dbPath, workers: 1, startQueued: false, owner: 'bgw resume' });
+  try {
+    const id = Number(o.runId);
+    if (!Number.isInteger(id) || id < 1) throw new UsageError(`expected a run id (a positive integer), got '${o.runId}'`);
+    const run = await backend.handlers['runs:resume']({ id }).catch((e: Error) => {
+      throw new UsageError(e.message);
+    });
+    o.onQueued?.(run);
+    backend.events.subscribe((m) => {
+      if (m.event === 'runs:progress' && m.data.runId === id) o.onProgress?.(m.data.progress);
+    });
+    o.signal?.addEventListener('abort', () => backend.scheduler.cancel(id), { once: true });
+    const done = await backend.scheduler.waitFor(id);
+    if (done.status === 'cancelled') throw abortError();
+    if (done.status !== 'completed') throw new Error(done.error ?? `run ${id} ${done.status}`);
+    return { run: done, result: backend.repos.runs.detail(id)!.result!, files: [] };
+  } finally {
+    await backend.close();
   }
 }

@@ -6,6 +6,10 @@
 export const SYSTEM_NAMES = ['double-well', 'mueller-brown', 'dimer'] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
+export function isSystemName(name: string): name is SystemName {
+  return (SYSTEM_NAMES as readonly string[]).includes(name);
+}
+
 export const PARAM_NAMES: Record<SystemName, readonly string[]> = {
   'double-well': ['dim', 'a4', 'a2', 'a1', 'k'],
   'mueller-brown': ['dim', 'k'],

@@ -137,11 +137,6 @@ describe.concurrent('bgw run: usage and spec errors exit 2 with one line', () =>
     expect(r.stderr).toContain('bogus');
   });
 
-  it('missing --out → exit 2', async () => {
-    const r = await bgw(['run', FIXTURE]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--out/);
-  });
 
   it('missing spec argument → exit 2', async () => {
     const r = await bgw(['run', '--out', join(tmp, 'out-nospec')]);
@@ -181,7 +176,8 @@ describe.concurrent('bgw run: usage and spec errors exit 2 with one line', () =>
   it('--help → exit 0 with usage on stdout', async () => {
     const r = await bgw(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/bgw run <spec\.json> --out <dir>/);
+    expect(r.stdout).toMatch(/bgw run <spec\.json> \[--out <dir>\]/);
+    expect(r.stdout).toMatch(/bgw serve/);
   });
 });
 
@@ -283,5 +279,36 @@ describe.concurrent('bgw backend', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/BGW_BACKEND/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('bgw on the database: run without --out, then ls, show, export', () => {
+  it('a run is stored, listed, shown and exported', async () => {
+    const db = join(await freshDir('db-cli'), 'w.db');
+    const run = await bgw(['run', FIXTURE, '--db', db, '--seed', '5', '--quiet'], { timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const id = /run (\d+) completed/.exec(run.stdout)?.[1];
+    expect(id, run.stdout).toBeDefined();
+    expect(run.stderr).toMatch(new RegExp(`run ${id} queued`));
+
+    const ls = await bgw(['ls', '--db', db]);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toMatch(new RegExp(`^${id}\\s+completed\\s+double well \\(CI end-to-end\\)`, 'm'));
+
+    const show = await bgw(['show', id!, '--db', db]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/ΔF\(right − left\) at τ=1: 3\.\d+ ± 0\.\d+ kT \(exact 3\.380\)/);
+    expect(show.stdout).toMatch(/samples {4}set \d+: generated τ=1, 10000 × 2/);
+
+    const csv = join(await freshDir('db-cli-export'), 'resampled.csv');
+    const ex = await bgw(['export', id!, '--db', db, '--format', 'csv', '--resample', '500', '-o', csv]);
+    expect(ex.code, ex.stderr).toBe(0);
+    const lines = (await readFile(csv, 'utf8')).trimEnd().split('\n');
+    expect(lines[0]).toBe('id,x0,x1,energy,logw,weight,rc,state');
+    expect(lines).toHaveLength(501);
+
+    const missing = await bgw(['show', '999', '--db', db]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/run 999 does not exist/);
   });
 });

@@ -1,18 +1,23 @@
-import type { ExploreSummary, RunEvent, RunResult } from '../../src-main/contract/run-result';
+import type { RunEvent, RunResult } from '../../src-main/contract/run-result';
 import type { GeneratorSpec } from '../../src-main/contract/run-spec';
 import { selectBackend, type BackendReport } from '../backend';
+import { withFault } from '../engine/energies/faulty';
 import { createSystem } from '../engine/energies/index';
 import type { ModelSystem } from '../engine/energies/types';
 import { estimate, type TemperatureEstimate } from '../engine/estimates';
 import { buildFlow, type BuiltFlow } from '../engine/flows/build';
-import { serializeFlow } from '../engine/flows/serialize';
+import { deserializeFlow, serializeFlow } from '../engine/flows/serialize';
 import { Rng } from '../engine/rng';
 import { latentPath } from '../engine/interpolation';
-import { explore, type ExploreResult } from '../engine/samplers/explore';
+import { bufferStats, explore, type ExploreState } from '../engine/samplers/explore';
 import { chainDeltaF, independenceIndices } from '../engine/samplers/independence';
 import { metropolisStates } from '../engine/samplers/metropolis';
 import { sampleFlow, type GeneratedSamples } from '../engine/sampling';
-import { train } from '../engine/train/trainer';
+import type { AdamState } from '../engine/train/adam';
+import { train, type TrainSummary } from '../engine/train/trainer';
+import { assembleResult, type ExploreOutcome, type TrainingData } from './assemble-result';
+import type { JobInputs } from '../protocol';
+import { decodeAdam, decodeBuffer, encodeAdam, encodeBuffer, type CheckpointState, type ExploreBuffer, type JobCheckpoint } from './checkpoint';
 
 export interface TrainSampleOutput {
   readonly result: RunResult;
@@ -28,13 +33,22 @@ export interface TrainSampleOptions {
   readonly seed: number;
   readonly onEvent?: (e: RunEvent) => void;
   readonly signal?: AbortSignal;
+  /** Continue from this checkpoint (a resumed run). */
+  readonly resume?: JobCheckpoint | null;
+  /** Only sample from `resume`'s flow, with this run's own seed ("sample more" from a finished run). */
+  readonly sampleOnly?: boolean;
+  /** Receives a checkpoint at every stage end, after training, and every `checkpointEverySeconds`. */
+  readonly onCheckpoint?: (c: JobCheckpoint) => void;
+  readonly checkpointEverySeconds?: number;
+  /** Stored data the spec refers to (`data.source: "samples"`, a start `{setId, index}`). */
+  readonly inputs?: JobInputs;
 }
 
 /**
  * A generator run: reference data (Metropolis) or exploration from one configuration → staged
  * training (explore runs use the final buffer as ML data) → sampling at each temperature →
- * reweighted estimates → latent path between the states. No files, no database: the CLI and
- * (later) the worker pool both call this and persist what it returns.
+ * reweighted estimates → latent path between the states. No files, no database: the CLI and the
+ * worker pool both call this and persist what it returns (and the checkpoints it hands out).
  */
 export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions): Promise<TrainSampleOutput> {
   const t0 = performance.now();
@@ -42,36 +56,83 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
   const backend: BackendReport = await selectBackend({ prefer: spec.backend });
   const passed = backend.passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
   emit({ type: 'phase', phase: 'backend', message: `backend ${backend.detail}${passed ? ` (passed over ${passed})` : ''}` });
-  const system = createSystem(spec.system.name, spec.system.params);
+  let trainStepNow = 0;
+  const base = createSystem(spec.system.name, spec.system.params);
+  const failAt = spec.faults?.energyThrowsAtStep;
+  const system = failAt ? withFault(base, () => trainStepNow >= failAt, `injected fault: energy threw at training step ${failAt}`) : base;
   const rng = new Rng(o.seed);
   // Independent streams, so changing one phase's budget leaves the others' random numbers alone.
   const dataRng = rng.split();
-  const trainRng = rng.split();
-  const sampleRng = rng.split();
-  const statsRng = rng.split();
+  let trainRng = rng.split();
+  let sampleRng = rng.split();
+  let statsRng = rng.split();
 
-  const data = makeData(spec, system, dataRng, emit);
-  const built = buildFlow(spec.flow, system.dim, trainRng);
+  const resume = o.resume ?? null;
+  const sampleOnly = o.sampleOnly === true;
+  if (sampleOnly && resume?.phase !== 'trained') throw new Error('sample more needs a finished run with a saved generator');
+  const needsData = !sampleOnly && resume?.phase !== 'trained';
+  const data = needsData ? makeData(spec, system, dataRng, emit, o.inputs?.data ?? null) : null;
+  const built = resume ? deserializeFlow(resume.flow, trainRng) : buildFlow(spec.flow, system.dim, trainRng);
+  if (resume && !sampleOnly) {
+    trainRng = new Rng(resume.state.rng.train);
+    sampleRng = new Rng(resume.state.rng.sample);
+    statsRng = new Rng(resume.state.rng.stats);
+    emit({ type: 'phase', phase: 'train', message: `resuming from the ${resume.phase} checkpoint at step ${resume.step}` });
+  }
   // The flow's tensors are freed whatever happens: a worker thread runs many jobs.
   try {
-    if (built.whitening) {
+    if (built.whitening && !resume) {
       if (!data) throw new Error('flow.whiten needs training data to fit on (add a "data" section)');
       built.whitening.fit(data.x);
     }
+    let explored: ExploreBuffer | null = resume?.buffer ? decodeBuffer(resume.buffer) : null;
+    const snapshot = (phase: JobCheckpoint['phase'], step: number, s: Omit<CheckpointState, 'rng'>, adam: AdamState | null): void =>
+      o.onCheckpoint?.({
+        phase,
+        step,
+        state: { ...s, rng: { train: trainRng.state(), sample: sampleRng.state(), stats: statsRng.state() } },
+        flow: serializeFlow(built),
+        optimizer: adam ? encodeAdam(adam) : null,
+        buffer: explored ? encodeBuffer(explored) : null,
+      });
 
-    const explored = await runExplore(spec, system, built, trainRng, emit, o.signal);
-    emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
-    const summary = await train({
-      flow: built.flow,
-      system,
-      stages: spec.training.stages,
-      data: data?.x ?? (explored ? Float64Array.from(explored.buffer) : null),
-      dataTau: spec.data?.source === 'metropolis' ? spec.data.temperature : (spec.explore?.tau ?? 1),
-      rng: trainRng,
-      clipNorm: spec.training.clipNorm,
-      onProgress: (p) => emit({ type: 'train', ...p }),
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
+    let exploreOutcome: ExploreOutcome | null = resume?.state.explore && explored ? outcomeFrom(resume.state.explore, spec, system, explored) : null;
+    if (!sampleOnly && (!resume || resume.phase === 'explore')) {
+      const r = await runExplore(spec, system, built, trainRng, emit, o, resume, (st) => {
+        explored = { buffer: st.buffer, u: st.u, rc: st.rc };
+        const ex = { iteration: st.iteration, latentStep: st.latentStep, windowAcc: st.windowAcc, totalAcc: st.totalAcc, skippedSteps: st.skippedSteps, seconds: 0, done: false };
+        snapshot('explore', st.iteration, { stage: 0, stageStep: 0, skippedSteps: 0, explore: ex }, st.adam);
+      });
+      if (r) ((explored = r.buffer), (exploreOutcome = r.outcome));
+    }
+
+    let summary: TrainSummary;
+    if (sampleOnly || resume?.phase === 'trained') {
+      summary = { steps: resume!.step, skippedSteps: resume!.state.skippedSteps, seconds: resume!.state.trainSeconds ?? 0, msPerStep: 0, finalLoss: null };
+    } else {
+      emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
+      const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
+      const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : undefined;
+      summary = await train({
+        flow: built.flow,
+        system,
+        stages: spec.training.stages,
+        data: data?.x ?? (explored ? Float64Array.from(explored.buffer) : null),
+        dataTau: spec.data?.source === 'metropolis' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1),
+        rng: trainRng,
+        clipNorm: spec.training.clipNorm,
+        onProgress: (p) => {
+          trainStepNow = p.step;
+          emit({ type: 'train', ...p });
+        },
+        ...(start ? { start } : {}),
+        onCheckpoint: (p) => snapshot('train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam),
+        ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      const stages = spec.training.stages.length;
+      snapshot('trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}) }, null);
+    }
 
     emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
     const tSample = performance.now();
@@ -98,7 +159,7 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
     const result = assembleResult(spec, o.seed, system, backend, built, data, summary, estimates, {
       sampleSeconds,
       totalSeconds: (performance.now() - t0) / 1000,
-      explored,
+      explored: exploreOutcome,
       path,
     });
     const exploredOut = explored ? { x: explored.buffer, u: explored.u, rc: explored.rc } : null;
@@ -108,15 +169,26 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
   }
 }
 
-interface TrainingData {
-  readonly x: Float64Array;
-  readonly acceptance: number;
-  readonly seconds: number;
+/** A spec's configuration: a state's built-in start, explicit coordinates, or a stored row (`stored`). */
+function configuration(system: ModelSystem, c: 'A' | 'B' | readonly number[] | { setId: number }, stored: Float64Array | null = null): Float64Array {
+  if (Array.isArray(c)) return Float64Array.from(c);
+  if (typeof c === 'object') {
+    if (!stored || stored.length !== system.dim) throw new Error(`the start configuration (sample set ${(c as { setId: number }).setId}) was not loaded: stored rows need the backend (bgw run, bgw serve)`);
+    return stored;
+  }
+  return system.start(c === 'B' ? 1 : 0);
 }
 
-/** A spec's configuration: a state's built-in start, or explicit coordinates. */
-function configuration(system: ModelSystem, c: 'A' | 'B' | readonly number[]): Float64Array {
-  return Array.isArray(c) ? Float64Array.from(c) : system.start(c === 'B' ? 1 : 0);
+function exploreState(e: ExploreOutcome, spec: GeneratorSpec): Omit<NonNullable<CheckpointState['explore']>, 'done'> {
+  const iterations = spec.explore?.iterations ?? 0;
+  return { iteration: iterations, latentStep: e.finalStep, windowAcc: 0, totalAcc: e.acceptance * iterations, skippedSteps: e.skippedSteps, seconds: e.seconds };
+}
+
+function outcomeFrom(s: NonNullable<CheckpointState['explore']>, spec: GeneratorSpec, system: ModelSystem, b: ExploreBuffer): ExploreOutcome | null {
+  if (!s.done) return null;
+  const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
+  const iterations = spec.explore?.iterations ?? 0;
+  return { acceptance: iterations ? s.totalAcc / iterations : 0, finalStep: s.latentStep, skippedSteps: s.skippedSteps, stats: bufferStats(system, b.rc, { min: lo, max: hi, n: spec.analysis.bins }), seconds: s.seconds };
 }
 
 /** The exploration phase of an explore run (null otherwise); trains `built.flow` in place. */
@@ -126,15 +198,18 @@ async function runExplore(
   built: BuiltFlow,
   rng: Rng,
   emit: (e: RunEvent) => void,
-  signal: AbortSignal | undefined,
-): Promise<ExploreResult | null> {
+  o: TrainSampleOptions,
+  resume: JobCheckpoint | null,
+  onCheckpoint: (s: ExploreState) => void,
+): Promise<{ buffer: ExploreBuffer; outcome: ExploreOutcome } | null> {
   const d = spec.data;
   const e = spec.explore;
   if (d?.source !== 'configuration' || !e) return null;
-  const x0 = configuration(system, d.start);
-  emit({ type: 'phase', phase: 'explore', message: `exploring from one configuration (rc ${system.rc64(x0).toFixed(3)}): ${e.iterations} iterations` });
+  const x0 = configuration(system, d.start, o.inputs?.start ?? null);
+  const from = resume?.phase === 'explore' && resume.buffer && resume.state.explore ? { ...resume.state.explore, ...decodeBuffer(resume.buffer), adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : null;
+  emit({ type: 'phase', phase: 'explore', message: from ? `resuming exploration at iteration ${from.iteration}` : `exploring from one configuration (rc ${system.rc64(x0).toFixed(3)}): ${e.iterations} iterations` });
   const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
-  return explore({
+  const r = await explore({
     flow: built.flow,
     system,
     x0,
@@ -150,11 +225,23 @@ async function runExplore(
     rng,
     bins: { min: lo, max: hi, n: spec.analysis.bins },
     onProgress: (p) => emit({ type: 'explore', ...p }),
-    ...(signal ? { signal } : {}),
+    onCheckpoint,
+    ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
+    ...(from ? { resume: from } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
   });
+  return {
+    buffer: { buffer: r.buffer, u: r.u, rc: r.rc },
+    outcome: { acceptance: r.acceptance, finalStep: r.finalStep, skippedSteps: r.skippedSteps, stats: r.stats, seconds: r.seconds + (from?.seconds ?? 0) },
+  };
 }
 
-function makeData(spec: GeneratorSpec, system: ModelSystem, rng: Rng, emit: (e: RunEvent) => void): TrainingData | null {
+function makeData(spec: GeneratorSpec, system: ModelSystem, rng: Rng, emit: (e: RunEvent) => void, stored: Float64Array | null): TrainingData | null {
+  if (spec.data?.source === 'samples') {
+    if (!stored || stored.length === 0 || stored.length % system.dim !== 0) throw new Error(`training data (sample set ${spec.data.setId}) was not loaded or does not match the system's ${system.dim} coordinates`);
+    emit({ type: 'phase', phase: 'data', message: `training data: ${stored.length / system.dim} stored configurations (set ${spec.data.setId})` });
+    return { x: stored, acceptance: Number.NaN, seconds: 0 };
+  }
   if (spec.data?.source !== 'metropolis') return null;
   const d = spec.data;
   emit({ type: 'phase', phase: 'data', message: `Metropolis reference data: ${d.perState} per state` });
@@ -168,68 +255,4 @@ function makeData(spec: GeneratorSpec, system: ModelSystem, rng: Rng, emit: (e: 
     ...(d.step !== undefined ? { step: d.step } : {}),
   });
   return { x: r.samples, acceptance: r.acceptance, seconds: (performance.now() - t) / 1000 };
-}
-
-function assembleResult(
-  spec: GeneratorSpec,
-  seed: number,
-  system: ModelSystem,
-  backend: BackendReport,
-  built: BuiltFlow,
-  data: TrainingData | null,
-  summary: Awaited<ReturnType<typeof train>>,
-  estimates: TemperatureEstimate[],
-  t: { sampleSeconds: number; totalSeconds: number; explored: ExploreResult | null; path: RunResult['path'] },
-): RunResult {
-  const ex = t.explored;
-  const explore: ExploreSummary | null =
-    ex && spec.explore && spec.data?.source === 'configuration'
-      ? {
-          iterations: spec.explore.iterations,
-          bufferSize: spec.data.bufferSize,
-          acceptance: ex.acceptance,
-          finalStep: ex.finalStep,
-          skippedSteps: ex.skippedSteps,
-          buffer: ex.stats,
-          seconds: ex.seconds,
-        }
-      : null;
-  const primary = estimates.find((e) => e.tau === 1) ?? estimates[0]!;
-  const nTotal = estimates.reduce((a, e) => a + e.nSamples, 0);
-  return {
-    format: 'bgw-result/1',
-    method: 'generator',
-    name: spec.name ?? null,
-    system: system.name,
-    dim: built.flow.dim,
-    backend: {
-      name: backend.name,
-      detail: backend.detail,
-      ...(backend.device ? { device: backend.device } : {}),
-      passedOver: backend.passedOver,
-    },
-    seed,
-    tau: primary.tau,
-    nSamples: primary.nSamples,
-    essFraction: primary.essFraction,
-    deltaF: primary.deltaF,
-    exact: primary.exact ? { deltaF: primary.exact.deltaF } : null,
-    profile: { ...primary.profile, exact: primary.exact?.profile.F ?? null },
-    temperatures: estimates,
-    warnings: estimates.flatMap((e) => e.warnings),
-    data: data ? { n: data.x.length / system.dim, acceptance: data.acceptance, seconds: data.seconds } : null,
-    explore,
-    training: { steps: summary.steps, skippedSteps: summary.skippedSteps, finalLoss: summary.finalLoss },
-    umbrella: null,
-    path: t.path,
-    timing: {
-      exploreSeconds: ex?.seconds ?? 0,
-      trainSeconds: summary.seconds,
-      msPerStep: summary.msPerStep,
-      samplesPerSecond: t.sampleSeconds > 0 ? nTotal / t.sampleSeconds : 0,
-      totalSeconds: t.totalSeconds,
-    },
-    spec,
-    finishedAt: new Date().toISOString(),
-  };
 }

@@ -48,11 +48,23 @@ const MetropolisDataSchema = z
   })
   .strict();
 
-/** One configuration to explore from: a state's built-in start, or explicit coordinates. */
+/** Training data from a stored sample set (an imported CSV or multi-model PDB, say), at `temperature`. */
+const SamplesDataSchema = z
+  .object({
+    source: z.literal('samples'),
+    setId: z.number().int().positive(),
+    temperature: positive.default(1),
+  })
+  .strict();
+
+/** A row of a stored sample set (e.g. an imported PDB), as a starting configuration. */
+export const SetRowSchema = z.object({ setId: z.number().int().positive(), index: z.number().int().min(0).default(0) }).strict();
+
+/** One configuration to explore from: a state's built-in start, explicit coordinates, or a stored row. */
 const ConfigurationDataSchema = z
   .object({
     source: z.literal('configuration'),
-    start: endpoint.default('A'),
+    start: z.union([endpoint, SetRowSchema]).default('A'),
     noise: z.number().min(0).default(0.01),
     bufferSize: z.number().int().min(2).max(1e6).default(10000),
   })
@@ -80,7 +92,7 @@ export const GeneratorSpecSchema = z
     ...commonFields,
     method: z.literal('generator').default('generator'),
     backend: BackendSchema,
-    data: z.discriminatedUnion('source', [MetropolisDataSchema, ConfigurationDataSchema]).optional(),
+    data: z.discriminatedUnion('source', [MetropolisDataSchema, ConfigurationDataSchema, SamplesDataSchema]).optional(),
     explore: ExploreSchema.optional(),
     flow: z
       .object({
@@ -104,6 +116,8 @@ export const GeneratorSpecSchema = z
         chunk: z.number().int().min(1).max(1e6).default(8192),
       })
       .strict(),
+    /** Fault injection, for testing how the backend handles a failing run; never needed otherwise. */
+    faults: z.object({ energyThrowsAtStep: z.number().int().min(1) }).strict().optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -127,8 +141,8 @@ export const GeneratorSpecSchema = z
         });
       }
     });
-    if (spec.flow.whiten && spec.data?.source !== 'metropolis') {
-      ctx.addIssue({ code: 'custom', path: ['flow', 'whiten'], message: 'whitening is fitted on reference data: needs data.source "metropolis"' });
+    if (spec.flow.whiten && spec.data?.source !== 'metropolis' && spec.data?.source !== 'samples') {
+      ctx.addIssue({ code: 'custom', path: ['flow', 'whiten'], message: 'whitening is fitted on reference data: needs data.source "metropolis" or "samples"' });
     }
     // Explicit configurations must match the system's dimension (known from its params alone).
     const dim = systemDim(spec.system.name, spec.system.params);

@@ -3,13 +3,9 @@ import { createDoubleWell } from './double-well';
 import { createMuellerBrown } from './mueller-brown';
 import { createDimer } from './dimer';
 
-import { PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../../../src-main/contract/systems';
+import { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../../../src-main/contract/systems';
 
-export { PARAM_NAMES, SYSTEM_NAMES, type SystemName };
-
-export function isSystemName(name: string): name is SystemName {
-  return (SYSTEM_NAMES as readonly string[]).includes(name);
-}
+export { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName };
 
 /** Build a model system by name. Params must be finite numbers among the system's known names. */
 export function createSystem(name: SystemName, params: Record<string, unknown> = {}): ModelSystem {

@@ -4,7 +4,7 @@ import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
 import type { ModelSystem } from '../energies/types';
 import type { Flow } from '../flows/types';
 import type { Rng } from '../rng';
-import { Adam } from '../train/adam';
+import { Adam, type AdamState } from '../train/adam';
 import type { Stage } from '../train/schedule';
 import { trainStep, type StepLoss } from '../train/step';
 import { energies64, latentMcStep, perRow64 } from './latent-mc';
@@ -59,6 +59,24 @@ export interface ExploreOptions {
   readonly bins: Bins;
   readonly onProgress?: (p: ExploreProgress) => void;
   readonly signal?: AbortSignal;
+  /** Continue from a checkpoint instead of filling a fresh buffer. */
+  readonly resume?: ExploreState;
+  /** Called every `checkpointEverySeconds` with the live state (copy what you keep, synchronously). */
+  readonly onCheckpoint?: (s: ExploreState) => void;
+  readonly checkpointEverySeconds?: number;
+}
+
+/** Everything the loop needs to continue after iteration `iteration`. */
+export interface ExploreState {
+  readonly iteration: number;
+  readonly latentStep: number;
+  readonly windowAcc: number;
+  readonly totalAcc: number;
+  readonly skippedSteps: number;
+  readonly adam: AdamState | null;
+  readonly buffer: Float32Array;
+  readonly u: Float64Array;
+  readonly rc: Float64Array;
 }
 
 export interface ExploreResult {
@@ -85,26 +103,35 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   if (o.x0.length !== dim) throw new Error(`explore: start configuration has ${o.x0.length} coordinates, the system has ${dim}`);
   if (!Number.isFinite(system.energy64(o.x0))) throw new Error('explore: the start configuration has a non-finite energy');
   const n = o.bufferSize;
-  const buffer = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) buffer[i * dim + j] = o.x0[j]! + o.noise * rng.normal();
-  const u = energies64(system, buffer, dim);
-  const rc = perRow64(buffer, dim, (row) => system.rc64(row));
+  const r0 = o.resume;
+  if (r0 && r0.u.length !== n) throw new Error(`explore: checkpoint buffer has ${r0.u.length} members, the spec asks for ${n}`);
+  const buffer = r0?.buffer ?? new Float32Array(n * dim);
+  if (!r0) for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) buffer[i * dim + j] = o.x0[j]! + o.noise * rng.normal();
+  const u = r0?.u ?? energies64(system, buffer, dim);
+  const rc = r0?.rc ?? perRow64(buffer, dim, (row) => system.rc64(row));
 
   const vars: tf.Variable[] = flow.variables().filter((v) => v.trainable);
   const adam = new Adam(vars, o.stage.lr);
+  if (r0?.adam) adam.restore(r0.adam);
   const t0 = performance.now();
   let lastYield = t0;
-  let step = o.step0;
-  let windowAcc = 0;
-  let totalAcc = 0;
-  let skipped = 0;
+  let lastCheckpoint = t0;
+  const everyMs = 1000 * (o.checkpointEverySeconds ?? Infinity);
+  let step = r0?.latentStep ?? o.step0;
+  let windowAcc = r0?.windowAcc ?? 0;
+  let totalAcc = r0?.totalAcc ?? 0;
+  let skipped = r0?.skippedSteps ?? 0;
   let stats: BufferStats | null = null;
   const idx = new Uint32Array(o.batch);
   const xb = new Float32Array(o.batch * dim);
   const ub = new Float64Array(o.batch);
   const row = new Float64Array(dim);
   try {
-    for (let it = 1; it <= o.iterations; it++) {
+    for (let it = (r0?.iteration ?? 0) + 1; it <= o.iterations; it++) {
+      if (o.onCheckpoint && performance.now() - lastCheckpoint > everyMs) {
+        o.onCheckpoint({ iteration: it - 1, latentStep: step, windowAcc, totalAcc, skippedSteps: skipped, adam: adam.state(), buffer, u, rc });
+        lastCheckpoint = performance.now();
+      }
       if (performance.now() - lastYield > YIELD_MS) {
         await yieldToEventLoop();
         lastYield = performance.now();

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from '../energies/types';
 import type { Flow } from '../flows/types';
 import type { Rng } from '../rng';
-import { Adam } from './adam';
+import { Adam, type AdamState } from './adam';
 import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
 import { stageSteps, type Stage } from './schedule';
 import { trainStep, type StepLoss } from './step';
@@ -33,6 +33,19 @@ export interface TrainOptions {
   readonly onProgress?: (p: TrainProgress) => void;
   readonly onStageEnd?: (stage: number) => void;
   readonly signal?: AbortSignal;
+  /** Where to continue from (a checkpoint): stage, step within it, and its optimiser if mid-stage. */
+  readonly start?: TrainPosition;
+  /** Called at every stage end and, mid-stage, when `checkpointEverySeconds` have passed. */
+  readonly onCheckpoint?: (p: TrainPosition & { readonly step: number }) => void;
+  readonly checkpointEverySeconds?: number;
+}
+
+/** A resumable position in the schedule; `adam` is null at a stage boundary (stages start fresh). */
+export interface TrainPosition {
+  readonly stage: number;
+  readonly stageStep: number;
+  readonly skippedSteps: number;
+  readonly adam: AdamState | null;
 }
 
 export interface TrainSummary {
@@ -56,15 +69,26 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   const stepsPerStage = o.stages.map((s) => stageSteps(s, nData));
   const totalSteps = stepsPerStage.reduce((a, b) => a + b, 0);
   const batches = new BatchSource(o.data, dim, o.rng);
-  let step = 0;
-  let skipped = 0;
+  const start = o.start ?? { stage: 0, stageStep: 0, skippedSteps: 0, adam: null };
+  // The step counter carries on from the checkpoint: steps of earlier stages plus those done in this one.
+  let step = stepsPerStage.slice(0, start.stage).reduce((a, b) => a + b, 0) + start.stageStep;
+  let skipped = start.skippedSteps;
   let finalLoss: TrainProgress['loss'] | null = null;
   const t0 = performance.now();
   let lastYield = performance.now();
+  let lastCheckpoint = performance.now();
+  const everyMs = 1000 * (o.checkpointEverySeconds ?? Infinity);
   for (const [si, stage] of o.stages.entries()) {
+    if (si < start.stage) continue;
     const adam = new Adam(vars, stage.lr);
+    const k0 = si === start.stage ? start.stageStep : 0;
+    if (si === start.stage && start.adam) adam.restore(start.adam);
     try {
-      for (let k = 0; k < stepsPerStage[si]!; k++) {
+      for (let k = k0; k < stepsPerStage[si]!; k++) {
+        if (o.onCheckpoint && performance.now() - lastCheckpoint > everyMs && k > k0) {
+          o.onCheckpoint({ stage: si, stageStep: k, step, skippedSteps: skipped, adam: adam.state() });
+          lastCheckpoint = performance.now();
+        }
         // Yield to the event loop now and then, so a cancel (SIGINT, a worker message) can land.
         if (performance.now() - lastYield > YIELD_MS) {
           await yieldToEventLoop();
@@ -90,9 +114,12 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
       adam.dispose();
     }
     o.onStageEnd?.(si);
+    o.onCheckpoint?.({ stage: si + 1, stageStep: 0, step, skippedSteps: skipped, adam: null });
+    lastCheckpoint = performance.now();
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { steps: step, skippedSteps: skipped, seconds, msPerStep: step ? (1000 * seconds) / step : 0, finalLoss };
+  const done = step - (stepsPerStage.slice(0, start.stage).reduce((a, b) => a + b, 0) + start.stageStep);
+  return { steps: step, skippedSteps: skipped, seconds, msPerStep: done ? (1000 * seconds) / done : 0, finalLoss };
 }
 
 /** Mini-batches drawn without replacement from a reshuffled pass over the data (epochs). */

@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Sqlite, { type Database } from 'better-sqlite3';
+import envPaths from 'env-paths';
+import { migrate } from './migrate';
+
+export type { Database };
+
+/** The default database: `<user data dir>/bgw/workbench.db` (XDG_DATA_HOME on Linux). */
+export function defaultDatabasePath(): string {
+  return join(envPaths('bgw', { suffix: '' }).data, 'workbench.db');
+}
+
+/** `--db` beats `BGW_DB` beats the default. */
+export function resolveDatabasePath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? (env.BGW_DB || defaultDatabasePath());
+}
+
+/**
+ * Open (creating on first use) and migrate the database. WAL lets readers (API pages, the CLI)
+ * proceed while the scheduler writes; the busy timeout covers a second process (a `bgw ls`
+ * beside a running `bgw serve`) taking the write lock briefly.
+ */
+export function openDatabase(path: string, o: { readonly?: boolean } = {}): Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: Database;
+  try {
+    db = new Sqlite(path, { readonly: o.readonly ?? false, fileMustExist: o.readonly ?? false });
+    db.pragma('busy_timeout = 5000');
+    if (!o.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
+    db.pragma('synchronous = NORMAL');
+    if (!o.readonly) migrate(db);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(`cannot open database ${path}: ${/not a database|malformed/i.test(msg) ? `${msg} (the file is not a bgw database or is corrupt)` : msg}`);
+  }
+  return db;
+}
+
+/** `PRAGMA integrity_check` and `foreign_key_check`: empty when the database is sound. */
+export function checkIntegrity(db: Database): string[] {
+  const problems = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).filter((s) => s !== 'ok');
+  const fk = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+  return [...problems, ...fk.map((r) => `${r.table} row ${r.rowid} points to a missing ${r.parent}`)];
+}

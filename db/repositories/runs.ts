@@ -1,0 +1,151 @@
+import type { Database } from 'better-sqlite3';
+import type { RunDetailDto, RunDto, RunProgress, RunStatus } from '../../src-main/contract/api';
+import type { RunResult } from '../../src-main/contract/run-result';
+import type { RunSpec } from '../../src-main/contract/run-spec';
+import { now } from './time';
+
+export type RunKind = 'train' | 'sample';
+
+interface Row {
+  id: number;
+  project_id: number;
+  name: string;
+  spec: string;
+  method: RunSpec['method'];
+  system: string;
+  kind: RunKind;
+  status: RunStatus;
+  seed: number;
+  backend: string | null;
+  parent_id: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  progress: string | null;
+  delta_f: number | null;
+  delta_f_stderr: number | null;
+  ess_fraction: number | null;
+  has_result: number;
+  checkpoint_step: number | null;
+}
+
+const SELECT = `SELECT r.*, res.delta_f, res.delta_f_stderr, res.ess_fraction, (res.run_id IS NOT NULL) AS has_result,
+  (SELECT c.step FROM checkpoints c WHERE c.run_id = r.id ORDER BY c.id DESC LIMIT 1) AS checkpoint_step
+  FROM runs r LEFT JOIN results res ON res.run_id = r.id`;
+
+function toDto(r: Row): RunDto {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    name: r.name,
+    status: r.status,
+    method: r.method,
+    system: r.system,
+    seed: r.seed,
+    backend: r.backend,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    error: r.error,
+    parentId: r.parent_id,
+    progress: r.progress ? (JSON.parse(r.progress) as RunProgress) : null,
+    deltaF: r.has_result ? { value: r.delta_f, stderr: r.delta_f_stderr } : null,
+    essFraction: r.ess_fraction,
+    lastCheckpointStep: r.checkpoint_step,
+  };
+}
+
+export interface NewRun {
+  readonly projectId: number;
+  readonly name: string;
+  readonly spec: RunSpec;
+  readonly seed: number;
+  readonly kind?: RunKind;
+  readonly parentId?: number | null;
+}
+
+export class RunsRepo {
+  constructor(private readonly db: Database) {}
+
+  list(projectId?: number): RunDto[] {
+    const rows = projectId === undefined ? this.db.prepare(`${SELECT} ORDER BY r.id`).all() : this.db.prepare(`${SELECT} WHERE r.project_id = ? ORDER BY r.id`).all(projectId);
+    return (rows as Row[]).map(toDto);
+  }
+
+  get(id: number): RunDto | null {
+    const r = this.db.prepare(`${SELECT} WHERE r.id = ?`).get(id) as Row | undefined;
+    return r ? toDto(r) : null;
+  }
+
+  detail(id: number): RunDetailDto | null {
+    const r = this.db.prepare(`${SELECT} WHERE r.id = ?`).get(id) as Row | undefined;
+    if (!r) return null;
+    const res = this.db.prepare('SELECT result FROM results WHERE run_id = ?').get(id) as { result: string } | undefined;
+    return { ...toDto(r), spec: JSON.parse(r.spec) as RunSpec, result: res ? (JSON.parse(res.result) as RunResult) : null };
+  }
+
+  /** What the scheduler needs to start a run. */
+  job(id: number): { spec: RunSpec; seed: number; kind: RunKind; parentId: number | null; projectId: number } | null {
+    const r = this.db.prepare('SELECT spec, seed, kind, parent_id, project_id FROM runs WHERE id = ?').get(id) as Pick<Row, 'spec' | 'seed' | 'kind' | 'parent_id' | 'project_id'> | undefined;
+    return r ? { spec: JSON.parse(r.spec) as RunSpec, seed: r.seed, kind: r.kind, parentId: r.parent_id, projectId: r.project_id } : null;
+  }
+
+  create(n: NewRun): RunDto {
+    const { lastInsertRowid } = this.db
+      .prepare(
+        `INSERT INTO runs (project_id, name, spec, method, system, kind, status, seed, parent_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+      )
+      .run(n.projectId, n.name, JSON.stringify(n.spec), n.spec.method, n.spec.system.name, n.kind ?? 'train', n.seed, n.parentId ?? null, now());
+    return this.get(Number(lastInsertRowid))!;
+  }
+
+  /** Status transitions stamp their times; leaving `running` keeps `started_at`. */
+  setStatus(id: number, status: RunStatus, extra: { error?: string | null; backend?: string } = {}): void {
+    const t = now();
+    this.db
+      .prepare(
+        `UPDATE runs SET status = @status,
+           started_at = CASE WHEN @status = 'running' THEN @t ELSE started_at END,
+           finished_at = CASE WHEN @status IN ('completed', 'failed', 'cancelled') THEN @t WHEN @status IN ('queued', 'running') THEN NULL ELSE finished_at END,
+           error = CASE WHEN @status IN ('queued', 'running', 'completed') THEN NULL ELSE coalesce(@error, error) END,
+           backend = coalesce(@backend, backend)
+         WHERE id = @id`,
+      )
+      .run({ id, status, t, error: extra.error ?? null, backend: extra.backend ?? null });
+  }
+
+  setBackend(id: number, backend: string): void {
+    this.db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(backend, id);
+  }
+
+  setProgress(id: number, p: RunProgress): void {
+    this.db.prepare('UPDATE runs SET progress = ? WHERE id = ?').run(JSON.stringify(p), id);
+  }
+
+  rename(id: number, name: string): boolean {
+    return this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, id).changes === 1;
+  }
+
+  delete(id: number): boolean {
+    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes === 1;
+  }
+
+  /** Runs left `running` by a backend that died: they can resume from their last checkpoint. */
+  markInterrupted(): number[] {
+    const ids = (this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as { id: number }[]).map((r) => r.id);
+    this.db.prepare("UPDATE runs SET status = 'interrupted', error = 'the backend stopped while this run was running' WHERE status = 'running'").run();
+    return ids;
+  }
+
+  queued(): number[] {
+    return (this.db.prepare("SELECT id FROM runs WHERE status = 'queued' ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  }
+
+  saveResult(id: number, result: RunResult): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO results (run_id, result, delta_f, delta_f_stderr, ess_fraction) VALUES (?, ?, ?, ?, ?)')
+      .run(id, JSON.stringify(result), result.deltaF.value, result.deltaF.stderr, result.essFraction);
+  }
+}

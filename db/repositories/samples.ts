@@ -1,0 +1,225 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { SampleRowDto, SampleSetDto, SampleSetKind } from '../../src-main/contract/api';
+import type { SampleRow } from '../../src-main/backend/export/sample-row';
+
+/** Columns of one sample set, row-major coordinates; null columns are stored as NULL. */
+export interface SampleColumns {
+  readonly x: Float32Array;
+  readonly u: ArrayLike<number> | null;
+  readonly logw: ArrayLike<number> | null;
+  /** Normalised weights (sum 1). */
+  readonly w: ArrayLike<number>;
+  readonly rc: ArrayLike<number> | null;
+  /** 0 = A, 1 = B, −1 = neither. */
+  readonly state: ArrayLike<number> | null;
+}
+
+export interface NewSampleSet {
+  readonly projectId: number;
+  readonly runId: number | null;
+  readonly kind: SampleSetKind;
+  readonly name: string;
+  readonly system: string;
+  readonly params?: Record<string, number>;
+  readonly dim: number;
+  readonly tau: number | null;
+  readonly essFraction: number | null;
+}
+
+export type PageQuery = {
+  readonly offset: number;
+  readonly limit: number;
+  readonly sort: 'id' | 'w' | 'u' | 'rc';
+  readonly order: 'asc' | 'desc';
+  readonly state?: 'A' | 'B' | 'none' | undefined;
+  readonly coords: boolean;
+};
+
+interface SetRow {
+  id: number;
+  project_id: number;
+  run_id: number | null;
+  kind: SampleSetKind;
+  name: string;
+  system: string;
+  params: string;
+  dim: number;
+  tau: number | null;
+  n: number;
+  ess_fraction: number | null;
+  chunk_rows: number;
+}
+
+const CHUNK_BYTES = 64 * 1024;
+const SORT_COLUMN = { id: 'idx', w: 'w', u: 'u', rc: 'rc' } as const;
+const STATE_NAMES = ['A', 'B'] as const;
+const fin = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
+const toSetDto = (r: SetRow): SampleSetDto => ({ id: r.id, runId: r.run_id, projectId: r.project_id, kind: r.kind, name: r.name, system: r.system, dim: r.dim, tau: r.tau, n: r.n, essFraction: r.ess_fraction });
+
+/**
+ * Sample sets: per-sample scalars are columns (indexed, so sorting and paging by weight, energy or
+ * RC stay in SQL); coordinates are Float32 rows packed into ~64 KB chunk blobs, which keeps the
+ * row table small and a 10⁶-sample insert at a few thousand blob writes. A page reads each row's
+ * coordinates with substr() on its chunk.
+ */
+export class SamplesRepo {
+  private readonly insertRow: Statement;
+  private readonly insertChunk: Statement;
+
+  constructor(private readonly db: Database) {
+    this.insertRow = db.prepare('INSERT INTO samples (set_id, idx, u, logw, w, rc, state) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertChunk = db.prepare('INSERT INTO sample_chunks (set_id, chunk, coords) VALUES (?, ?, ?)');
+  }
+
+  createSet(s: NewSampleSet): SampleSetDto {
+    const chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / (4 * s.dim)));
+    const { lastInsertRowid } = this.db
+      .prepare('INSERT INTO sample_sets (project_id, run_id, kind, name, system, params, dim, tau, ess_fraction, chunk_rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(s.projectId, s.runId, s.kind, s.name, s.system, JSON.stringify(s.params ?? {}), s.dim, s.tau, fin(s.essFraction ?? undefined), chunkRows);
+    return this.getSet(Number(lastInsertRowid), true)!;
+  }
+
+  /**
+   * Append rows [start, start + count) of `cols` as sample indices start…; `start` must fall on a
+   * chunk boundary (callers append whole chunks, the last one possibly short). One transaction.
+   */
+  append(setId: number, cols: SampleColumns, start: number, count: number): void {
+    const set = this.getSet(setId, true);
+    if (!set) throw new Error(`sample set ${setId} does not exist`);
+    const { dim } = set;
+    const rows = this.chunkRows(setId);
+    if (start % rows !== 0) throw new Error(`append must start on a chunk boundary (${rows} rows)`);
+    this.db.transaction(() => {
+      for (let c0 = start; c0 < start + count; c0 += rows) {
+        const c1 = Math.min(c0 + rows, start + count);
+        const blob = cols.x.subarray(c0 * dim, c1 * dim);
+        this.insertChunk.run(setId, c0 / rows, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
+        for (let i = c0; i < c1; i++) {
+          const st = cols.state?.[i];
+          this.insertRow.run(setId, i, fin(cols.u?.[i]), fin(cols.logw?.[i]), fin(cols.w[i]) ?? 0, fin(cols.rc?.[i]), st === 0 || st === 1 ? st : null);
+        }
+      }
+      this.db.prepare('UPDATE sample_sets SET n = n + ? WHERE id = ?').run(count, setId);
+    })();
+  }
+
+  /** Insert a whole set, yielding to the event loop between transactions of ~50k rows. */
+  async insertAll(setId: number, cols: SampleColumns, n: number): Promise<void> {
+    const rows = this.chunkRows(setId);
+    const per = Math.max(rows, Math.floor(50_000 / rows) * rows);
+    for (let s = 0; s < n; s += per) {
+      this.append(setId, cols, s, Math.min(per, n - s));
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    this.complete(setId);
+  }
+
+  complete(setId: number): void {
+    this.db.prepare('UPDATE sample_sets SET complete = 1 WHERE id = ?').run(setId);
+  }
+
+  getSet(id: number, includeIncomplete = false): SampleSetDto | null {
+    const r = this.db.prepare(`SELECT * FROM sample_sets WHERE id = ?${includeIncomplete ? '' : ' AND complete = 1'}`).get(id) as SetRow | undefined;
+    return r ? toSetDto(r) : null;
+  }
+
+  params(id: number): Record<string, number> {
+    const r = this.db.prepare('SELECT params FROM sample_sets WHERE id = ?').get(id) as { params: string } | undefined;
+    return r ? (JSON.parse(r.params) as Record<string, number>) : {};
+  }
+
+  listSets(o: { runId?: number; projectId?: number }): SampleSetDto[] {
+    const where = ['complete = 1'];
+    const args: number[] = [];
+    if (o.runId !== undefined) (where.push('run_id = ?'), args.push(o.runId));
+    if (o.projectId !== undefined) (where.push('project_id = ?'), args.push(o.projectId));
+    return (this.db.prepare(`SELECT * FROM sample_sets WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as SetRow[]).map(toSetDto);
+  }
+
+  deleteSets(runId: number): void {
+    this.db.prepare('DELETE FROM sample_sets WHERE run_id = ?').run(runId);
+  }
+
+  /** One page, sorted and filtered in SQL; ties break on the sample index so pages never overlap. */
+  page(setId: number, q: PageQuery): { total: number; rows: SampleRowDto[] } {
+    const set = this.getSet(setId);
+    if (!set) throw new Error(`sample set ${setId} does not exist`);
+    const rows = this.chunkRows(setId);
+    const stateWhere = q.state === undefined ? '' : q.state === 'none' ? ' AND s.state IS NULL' : ` AND s.state = ${q.state === 'A' ? 0 : 1}`;
+    const total = q.state === undefined ? set.n : (this.db.prepare(`SELECT count(*) AS n FROM samples s WHERE s.set_id = ?${stateWhere}`).get(setId) as { n: number }).n;
+    const dir = q.order === 'desc' ? 'DESC' : 'ASC';
+    const col = SORT_COLUMN[q.sort];
+    const stride = 4 * set.dim;
+    const sql = q.coords
+      ? `SELECT s.idx, s.u, s.logw, s.w, s.rc, s.state, substr(c.coords, (s.idx % ${rows}) * ${stride} + 1, ${stride}) AS x
+         FROM samples s JOIN sample_chunks c ON c.set_id = s.set_id AND c.chunk = s.idx / ${rows}`
+      : 'SELECT s.idx, s.u, s.logw, s.w, s.rc, s.state FROM samples s';
+    const list = this.db.prepare(`${sql} WHERE s.set_id = ?${stateWhere} ORDER BY s.${col} ${dir}, s.idx ${dir} LIMIT ? OFFSET ?`).all(setId, q.limit, q.offset) as RawRow[];
+    return { total, rows: list.map((r) => ({ ...scalars(r), ...(r.x ? { x: Array.from(floats(r.x)) } : {}) })) };
+  }
+
+  /** Every row in index order, one chunk in memory at a time (export). */
+  *iterate(setId: number): Generator<SampleRow> {
+    const set = this.getSet(setId);
+    if (!set) throw new Error(`sample set ${setId} does not exist`);
+    const rows = this.chunkRows(setId);
+    const chunkStmt = this.db.prepare('SELECT coords FROM sample_chunks WHERE set_id = ? AND chunk = ?');
+    const rowStmt = this.db.prepare('SELECT idx, u, logw, w, rc, state FROM samples WHERE set_id = ? AND idx >= ? AND idx < ? ORDER BY idx');
+    for (let c = 0; c * rows < set.n; c++) {
+      const blob = (chunkStmt.get(setId, c) as { coords: Buffer }).coords;
+      const x = floats(blob);
+      for (const r of rowStmt.all(setId, c * rows, (c + 1) * rows) as RawRow[]) {
+        const k = r.idx - c * rows;
+        yield { ...scalars(r), x: x.subarray(k * set.dim, (k + 1) * set.dim) };
+      }
+    }
+  }
+
+  /** All coordinates of a set (training data), or one row, as float64. */
+  coordinates(setId: number, row?: number): Float64Array {
+    const set = this.getSet(setId);
+    if (!set) throw new Error(`sample set ${setId} does not exist`);
+    if (row !== undefined && !(row >= 0 && row < set.n)) throw new Error(`sample set ${setId} has ${set.n} rows; row ${row} does not exist`);
+    const out = new Float64Array((row === undefined ? set.n : 1) * set.dim);
+    let k = 0;
+    for (const r of this.iterate(setId)) {
+      if (row !== undefined && r.id !== row) continue;
+      out.set(r.x, k);
+      k += set.dim;
+      if (row !== undefined) break;
+    }
+    return out;
+  }
+
+  /** Normalised weights of a set in index order (for resampling). */
+  weights(setId: number): Float64Array {
+    const out: number[] = [];
+    for (const r of this.db.prepare('SELECT w FROM samples WHERE set_id = ? ORDER BY idx').raw().iterate(setId) as Iterable<[number]>) out.push(r[0]);
+    return Float64Array.from(out);
+  }
+
+  private chunkRows(setId: number): number {
+    return (this.db.prepare('SELECT chunk_rows FROM sample_sets WHERE id = ?').get(setId) as { chunk_rows: number }).chunk_rows;
+  }
+}
+
+interface RawRow {
+  idx: number;
+  u: number | null;
+  logw: number | null;
+  w: number;
+  rc: number | null;
+  state: number | null;
+  x?: Buffer;
+}
+
+function scalars(r: RawRow): SampleRowDto & { state: 'A' | 'B' | null } {
+  return { id: r.idx, u: r.u, logw: r.logw, w: r.w, rc: r.rc, state: r.state === null ? null : STATE_NAMES[r.state] ?? null };
+}
+
+/** A blob's Float32 values, copied out (better-sqlite3 Buffers may not be 4-byte aligned). */
+function floats(b: Buffer): Float32Array {
+  const out = new Float32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}

@@ -1,0 +1,30 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { SamplesRepo } from '../../../db/repositories/samples';
+import { systemTopology } from '../../../workers/engine/energies/topology';
+import { Rng } from '../../../workers/engine/rng';
+import { isSystemName } from '../../contract/systems';
+import { writeSampleRowsCsv } from './csv';
+import { writeSampleRowsPdb } from './pdb';
+import { resampleIndices, resampledRows } from './resampled';
+
+export interface ExportRequest {
+  readonly setId: number;
+  readonly format: 'csv' | 'pdb';
+  /** N unweighted samples by systematic resampling; absent: every sample with its weight. */
+  readonly resample?: number | undefined;
+  readonly path: string;
+  readonly seed: number;
+}
+
+/** Stream a stored sample set to a CSV or PDB file (one chunk of rows in memory at a time). */
+export async function exportSampleSet(samples: SamplesRepo, r: ExportRequest): Promise<{ path: string; rows: number; bytes: number }> {
+  const set = samples.getSet(r.setId);
+  if (!set) throw new Error(`sample set ${r.setId} does not exist`);
+  if (!isSystemName(set.system)) throw new Error(`sample set ${r.setId} has unknown system '${set.system}'`);
+  const out = resolve(r.path);
+  const rows = r.resample ? resampledRows(samples.iterate(r.setId), resampleIndices(samples.weights(r.setId), r.resample, new Rng(r.seed))) : samples.iterate(r.setId);
+  const n = r.resample ?? set.n;
+  const written = r.format === 'csv' ? await writeSampleRowsCsv(out, set.dim, rows) : await writeSampleRowsPdb(out, systemTopology(set.system, samples.params(r.setId)), rows, n);
+  return { path: out, rows: written, bytes: (await stat(out)).size };
+}

@@ -1,0 +1,173 @@
+import type { Repositories } from '../../../db/index';
+import type { RunDto, RunStatus } from '../../contract/api';
+import type { JobInputs, JobOutput, JobRequest } from '../../../workers/protocol';
+import type { RunSpec } from '../../contract/run-spec';
+import { systemDim } from '../../contract/systems';
+import type { EventBus } from '../events';
+import type { WorkerPool } from './pool';
+
+export interface SchedulerOptions {
+  /** Mid-stage checkpoint interval; stage ends always checkpoint. */
+  readonly checkpointEverySeconds: number;
+  /** Sees each finished job's output before it is persisted (`bgw run --out` writes files from it). */
+  readonly onOutput?: (runId: number, output: JobOutput) => Promise<void>;
+}
+
+const FINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+/**
+ * Queues runs onto the worker pool and is the single writer of what they produce: every progress
+ * point, checkpoints, sample sets and the result go to the database here, and every change is
+ * pushed as an event. A run's failure (a throw, a dead worker) marks that run `failed` and the
+ * queue goes on. A run with a checkpoint continues from it (resume after `interrupted`).
+ */
+export class Scheduler {
+  private readonly queue: number[] = [];
+  private readonly active = new Set<number>();
+  private readonly cancelling = new Set<number>();
+  private readonly settled = new Map<number, Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly repos: Repositories,
+    private readonly pool: WorkerPool,
+    private readonly events: EventBus,
+    private readonly o: SchedulerOptions,
+  ) {}
+
+  /**
+   * After a restart: runs left `running` become `interrupted`; queued runs are queued again unless
+   * `startQueued` is false (a one-shot `bgw run` must not pick up a server's queue).
+   */
+  recover(startQueued = true): number[] {
+    const interrupted = this.repos.runs.markInterrupted();
+    for (const id of interrupted) this.events.emit('runs:status', { runId: id, status: 'interrupted', error: 'the backend stopped while this run was running' });
+    if (startQueued) for (const id of this.repos.runs.queued()) this.queue.push(id);
+    this.pump();
+    return interrupted;
+  }
+
+  enqueue(runId: number): void {
+    this.setStatus(runId, 'queued');
+    this.queue.push(runId);
+    this.pump();
+  }
+
+  /** Cancel a queued or running run; false when it is neither. */
+  cancel(runId: number): boolean {
+    const q = this.queue.indexOf(runId);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      this.setStatus(runId, 'cancelled', 'cancelled before it started');
+      return true;
+    }
+    if (!this.active.has(runId)) return false;
+    this.cancelling.add(runId);
+    return this.pool.cancel(runId);
+  }
+
+  isActive(runId: number): boolean {
+    return this.active.has(runId) || this.queue.includes(runId);
+  }
+
+  /** Resolves when the run has settled (tests, `bgw run`). */
+  async waitFor(runId: number): Promise<RunDto> {
+    while (this.isActive(runId)) await (this.settled.get(runId) ?? new Promise((r) => setTimeout(r, 20)));
+    return this.repos.runs.get(runId)!;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool.close();
+  }
+
+  private pump(): void {
+    while (!this.closed && this.queue.length > 0 && this.pool.hasFreeSlot) {
+      const runId = this.queue.shift()!;
+      const p = this.execute(runId).finally(() => {
+        this.active.delete(runId);
+        this.cancelling.delete(runId);
+        this.settled.delete(runId);
+        this.pump();
+      });
+      this.settled.set(runId, p);
+    }
+  }
+
+  private async execute(runId: number): Promise<void> {
+    const job = this.repos.runs.job(runId);
+    if (!job) return; // deleted while queued
+    this.active.add(runId);
+    try {
+      const request = this.request(runId, job);
+      this.setStatus(runId, 'running');
+      this.repos.samples.deleteSets(runId); // a resumed run replaces what an earlier attempt left
+      let backend: string | undefined;
+      const output = await this.pool.run(runId, request, {
+        onProgress: (m) => {
+          this.repos.metrics.append(runId, m.points);
+          this.repos.runs.setProgress(runId, m.progress);
+          if (m.backend && m.backend !== backend) this.repos.runs.setBackend(runId, (backend = m.backend));
+          this.events.emit('runs:progress', { runId, points: m.points, progress: m.progress });
+        },
+        onCheckpoint: (c) => {
+          this.repos.checkpoints.save(runId, c);
+          this.events.emit('runs:checkpoint', { runId, step: c.step, phase: c.phase });
+        },
+      });
+      await this.o.onOutput?.(runId, output);
+      await this.persist(runId, job.projectId, job.spec.system, output);
+      this.setStatus(runId, 'completed');
+    } catch (e) {
+      const err = e as Error;
+      const cancelled = err.name === 'AbortError' || this.cancelling.has(runId);
+      if (this.repos.runs.get(runId)) this.setStatus(runId, cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled' : err.message);
+    }
+  }
+
+  private request(runId: number, job: NonNullable<ReturnType<Repositories['runs']['job']>>): JobRequest {
+    const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds, inputs: this.inputs(job.spec) };
+    if (job.kind === 'sample') {
+      const from = job.parentId === null ? null : this.repos.checkpoints.latest(job.parentId);
+      if (from?.phase !== 'trained') throw new Error(`run ${runId} samples from run ${job.parentId}, which has no saved generator`);
+      return { ...base, resume: from, sampleOnly: true };
+    }
+    return { ...base, resume: this.repos.checkpoints.latest(runId), sampleOnly: false };
+  }
+
+  /** Stored sets the spec names, checked against its system before a worker is busied. */
+  private inputs(spec: RunSpec): JobInputs {
+    if (spec.method !== 'generator') return { data: null, start: null };
+    const d = spec.data;
+    const check = (setId: number, what: string): void => {
+      const set = this.repos.samples.getSet(setId);
+      if (!set) throw new Error(`${what}: sample set ${setId} does not exist`);
+      const dim = systemDim(spec.system.name, spec.system.params);
+      if (set.system !== spec.system.name || set.dim !== dim) throw new Error(`${what}: sample set ${setId} holds ${set.system} configurations of ${set.dim} coordinates; this run's system is ${spec.system.name} with ${dim}`);
+    };
+    if (d?.source === 'samples') {
+      check(d.setId, 'data.setId');
+      return { data: this.repos.samples.coordinates(d.setId), start: null };
+    }
+    if (d?.source === 'configuration' && typeof d.start === 'object' && !Array.isArray(d.start)) {
+      check(d.start.setId, 'data.start');
+      return { data: null, start: this.repos.samples.coordinates(d.start.setId, d.start.index) };
+    }
+    return { data: null, start: null };
+  }
+
+  private async persist(runId: number, projectId: number, system: { name: string; params: Record<string, number> }, out: JobOutput): Promise<void> {
+    for (const s of out.sets) {
+      const n = s.w.length;
+      const set = this.repos.samples.createSet({ projectId, runId, kind: s.kind, name: s.name, system: system.name, params: system.params, dim: s.x.length / Math.max(1, n), tau: s.tau, essFraction: s.essFraction });
+      await this.repos.samples.insertAll(set.id, s, n);
+    }
+    this.repos.runs.saveResult(runId, out.result);
+  }
+
+  private setStatus(runId: number, status: RunStatus, error: string | null = null): void {
+    this.repos.runs.setStatus(runId, status, { error });
+    const run = this.repos.runs.get(runId);
+    this.events.emit('runs:status', { runId, status, error: FINAL.includes(status) || status === 'interrupted' ? (run?.error ?? error) : null });
+  }
+}

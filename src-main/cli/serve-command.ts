@@ -1,0 +1,43 @@
+import { createBackend } from '../backend/backend';
+import { generateToken } from '../backend/server/security';
+import { startApiServer } from '../backend/server/http';
+
+export interface ServeOptions {
+  readonly dbPath: string;
+  readonly host: string;
+  readonly port: number;
+  readonly allowRemote: boolean;
+  readonly workers?: number;
+  readonly checkpointEverySeconds?: number;
+}
+
+/**
+ * `bgw serve`: the backend behind the HTTP + WebSocket API until SIGINT/SIGTERM. The URL with the
+ * per-launch token is the one line on stdout (what the Electron shell and tests read).
+ */
+export async function serve(o: ServeOptions): Promise<void> {
+  const backend = await createBackend({
+    dbPath: o.dbPath,
+    owner: `bgw serve on ${o.host}`,
+    ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
+  });
+  const token = generateToken();
+  let server;
+  try {
+    server = await startApiServer({ handlers: backend.handlers, subscribe: (l) => backend.events.subscribe(l), token, host: o.host, port: o.port, allowRemote: o.allowRemote });
+  } catch (e) {
+    await backend.close();
+    throw e;
+  }
+  process.stdout.write(`${server.url}/?token=${token}\n`);
+  process.stderr.write(`bgw: serving ${backend.workers} worker(s) on database ${o.dbPath}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stderr.write('bgw: stopping (running runs will show as interrupted and can resume)\n');
+  await server.close();
+  await backend.close();
+}

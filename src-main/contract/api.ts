@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import type { RunResult } from './run-result';
+import type { RunSpec } from './run-spec';
+
+/**
+ * The backend API: one typed map of calls (channel → input schema + output type) and one of pushed
+ * events, shared by the server, the CLI and the renderer, so they cannot drift (after
+ * podman-desktop's contract, without its registration files). Inputs are validated at the boundary
+ * with these schemas; outputs are plain DTOs. Every failure crosses as `{ error: { code, message } }`.
+ */
+
+const id = z.number().int().positive();
+const name = z.string().trim().min(1, 'a name is required').max(200);
+const seed = z.number().int().min(0).max(2 ** 31 - 1);
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const SAMPLE_SET_KINDS = ['generated', 'explored', 'reference', 'imported'] as const;
+export type SampleSetKind = (typeof SAMPLE_SET_KINDS)[number];
+export const SAMPLE_SORTS = ['id', 'w', 'u', 'rc'] as const;
+
+export const ApiInputs = {
+  'system:info': z.object({}).strict(),
+  'projects:list': z.object({}).strict(),
+  'projects:create': z.object({ name }).strict(),
+  'projects:rename': z.object({ id, name }).strict(),
+  'projects:delete': z.object({ id }).strict(),
+  'runs:list': z.object({ projectId: id.optional() }).strict(),
+  'runs:get': z.object({ id }).strict(),
+  /** `spec` is validated by the run-spec schema inside the call, so its issues name spec fields. */
+  'runs:start': z.object({ projectId: id.optional(), spec: z.unknown(), seed: seed.optional(), name: name.optional() }).strict(),
+  'runs:cancel': z.object({ id }).strict(),
+  'runs:resume': z.object({ id }).strict(),
+  'runs:duplicate': z.object({ id, seed: z.union([z.literal('same'), z.literal('new'), seed]).default('new') }).strict(),
+  'runs:rename': z.object({ id, name }).strict(),
+  'runs:delete': z.object({ id }).strict(),
+  /** Draw more samples from a finished run's saved generator, as a new run. */
+  'runs:sampleMore': z.object({ id, n: z.number().int().min(1).max(10_000_000).optional(), seed: seed.optional() }).strict(),
+  /** Metric points, for restoring charts; `afterStep` fetches only what a client lacks. */
+  'runs:metrics': z.object({ id, series: z.array(z.string().max(100)).max(50).optional(), afterStep: z.number().int().min(-1).default(-1) }).strict(),
+  'samples:sets': z.object({ runId: id.optional(), projectId: id.optional() }).strict(),
+  'samples:page': z
+    .object({
+      setId: id,
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(1000).default(100),
+      sort: z.enum(SAMPLE_SORTS).default('id'),
+      order: z.enum(['asc', 'desc']).default('asc'),
+      state: z.enum(['A', 'B', 'none']).optional(),
+      coords: z.boolean().default(true),
+    })
+    .strict(),
+  /** Write a sample set to a file on the backend's machine (CLI, Electron save dialog). */
+  'export:samples': z
+    .object({
+      setId: id,
+      format: z.enum(['csv', 'pdb']),
+      resample: z.number().int().min(1).max(10_000_000).optional(),
+      path: z.string().min(1),
+      seed: seed.default(0),
+    })
+    .strict(),
+  /** A starting configuration or training data from a PDB, CSV or JSON file's text. */
+  'import:samples': z
+    .object({ projectId: id, system: z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}) }), format: z.enum(['pdb', 'csv', 'json']), text: z.string().max(512 * 1024 * 1024), name: name.optional() })
+    .strict(),
+} as const;
+
+export type Channel = keyof typeof ApiInputs;
+export type ApiInput<C extends Channel> = z.output<(typeof ApiInputs)[C]>;
+/** What a client sends (defaults may be omitted). */
+export type ApiRequest<C extends Channel> = z.input<(typeof ApiInputs)[C]>;
+
+export interface SystemInfo {
+  readonly version: string;
+  readonly backend: { readonly name: string; readonly detail: string; readonly device?: string; readonly why: string; readonly passedOver: readonly { name: string; reason: string }[] };
+  readonly cpuCores: number;
+  readonly gpu: string | null;
+  readonly workers: number;
+  readonly database: string;
+}
+
+export interface ProjectDto {
+  readonly id: number;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly runCount: number;
+}
+
+export interface RunDto {
+  readonly id: number;
+  readonly projectId: number;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly method: RunSpec['method'];
+  readonly system: string;
+  readonly seed: number;
+  readonly backend: string | null;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly error: string | null;
+  /** The run this one was duplicated or sampled from. */
+  readonly parentId: number | null;
+  /** Latest progress: phase, step of total, and its message. */
+  readonly progress: RunProgress | null;
+  /** Key figures once completed. */
+  readonly deltaF: { readonly value: number | null; readonly stderr: number | null } | null;
+  readonly essFraction: number | null;
+  readonly lastCheckpointStep: number | null;
+}
+
+export interface RunProgress {
+  readonly phase: string;
+  readonly step: number;
+  readonly total: number;
+  readonly message: string;
+}
+
+export interface RunDetailDto extends RunDto {
+  readonly spec: RunSpec;
+  readonly result: RunResult | null;
+}
+
+export interface MetricPoint {
+  readonly series: string;
+  readonly step: number;
+  readonly value: number;
+}
+
+export interface SampleSetDto {
+  readonly id: number;
+  readonly runId: number | null;
+  readonly projectId: number;
+  readonly kind: SampleSetKind;
+  readonly name: string;
+  readonly system: string;
+  readonly dim: number;
+  readonly tau: number | null;
+  readonly n: number;
+  readonly essFraction: number | null;
+}
+
+export interface SampleRowDto {
+  readonly id: number;
+  readonly u: number | null;
+  readonly logw: number | null;
+  readonly w: number;
+  readonly rc: number | null;
+  readonly state: 'A' | 'B' | null;
+  readonly x?: number[];
+}
+
+export interface ApiOutputs {
+  'system:info': SystemInfo;
+  'projects:list': ProjectDto[];
+  'projects:create': ProjectDto;
+  'projects:rename': ProjectDto;
+  'projects:delete': { deleted: number };
+  'runs:list': RunDto[];
+  'runs:get': RunDetailDto;
+  'runs:start': RunDto;
+  'runs:cancel': RunDto;
+  'runs:resume': RunDto;
+  'runs:duplicate': RunDto;
+  'runs:rename': RunDto;
+  'runs:delete': { deleted: number };
+  'runs:sampleMore': RunDto;
+  'runs:metrics': MetricPoint[];
+  'samples:sets': SampleSetDto[];
+  'samples:page': { total: number; rows: SampleRowDto[] };
+  'export:samples': { path: string; rows: number; bytes: number };
+  'import:samples': SampleSetDto;
+}
+
+/** Events the backend pushes over the WebSocket. */
+export interface ApiEvents {
+  /** Every metric point since the last push (≤ ~10 Hz per run), and the latest progress line. */
+  'runs:progress': { runId: number; points: MetricPoint[]; progress: RunProgress };
+  'runs:status': { runId: number; status: RunStatus; error: string | null };
+  'runs:checkpoint': { runId: number; step: number; phase: string };
+}
+export type EventName = keyof ApiEvents;
+/** A pushed event: a union discriminated by `event`, so `data` narrows with it. */
+export type EventMessage<E extends EventName = EventName> = { [K in E]: { readonly event: K; readonly data: ApiEvents[K] } }[E];
+
+export const ERROR_CODES = ['bad_request', 'invalid_input', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'internal'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export interface ErrorEnvelope {
+  readonly error: { readonly code: ErrorCode; readonly message: string; readonly issues?: readonly { path: string; message: string }[] };
+}
+
+/** Thrown by services; the server turns it into the error envelope with its HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: readonly { path: string; message: string }[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  invalid_input: 422,
+  not_found: 404,
+  conflict: 409,
+  unauthorized: 401,
+  forbidden: 403,
+  internal: 500,
+};
+
+/** The backend's handlers: one async function per channel. */
+export type ApiHandlers = { [C in Channel]: (input: ApiInput<C>) => Promise<ApiOutputs[C]> };

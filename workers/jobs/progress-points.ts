@@ -1,0 +1,63 @@
+import type { MetricPoint, RunProgress } from '../../src-main/contract/api';
+import type { RunEvent } from '../../src-main/contract/run-result';
+import type { BufferStats } from '../engine/samplers/explore';
+import type { StepLoss } from '../engine/train/step';
+
+/** The metric points one progress event contributes (series names are what charts subscribe to). */
+export function eventPoints(e: RunEvent): MetricPoint[] {
+  switch (e.type) {
+    case 'train':
+      return [
+        { series: 'train.loss', step: e.step, value: e.loss.total },
+        { series: 'train.ml', step: e.step, value: e.loss.ml },
+        { series: 'train.kl', step: e.step, value: e.loss.kl },
+        { series: 'train.rc', step: e.step, value: e.loss.rc },
+        { series: 'train.gradNorm', step: e.step, value: e.gradNorm },
+      ];
+    case 'explore': {
+      const s = e.iteration;
+      const pts: MetricPoint[] = [
+        { series: 'explore.loss', step: s, value: e.loss.total },
+        { series: 'explore.acceptance', step: s, value: e.acceptance },
+        { series: 'explore.step', step: s, value: e.step },
+      ];
+      if (e.buffer) pts.push({ series: 'explore.fractionA', step: s, value: e.buffer.stateFractions.A }, { series: 'explore.fractionB', step: s, value: e.buffer.stateFractions.B });
+      return pts;
+    }
+    case 'umbrella':
+      return [{ series: 'umbrella.acceptance', step: e.window, value: e.acceptance }];
+    case 'phase':
+      return [];
+  }
+}
+
+/** The run list's one-line progress for an event (the CLI prints the same line). */
+export function eventProgress(e: RunEvent, last: RunProgress | null): RunProgress | null {
+  switch (e.type) {
+    case 'phase':
+      return { phase: e.phase, step: 0, total: 0, message: e.message };
+    case 'umbrella':
+      return { phase: 'umbrella', step: e.window + 1, total: e.windows, message: `window ${e.window + 1}/${e.windows}  acceptance ${fmt(e.acceptance)}` };
+    case 'explore': {
+      const b = e.buffer ?? lastBuffer;
+      lastBuffer = b;
+      const buf = b ? `  buffer A ${fmt(b.stateFractions.A)} B ${fmt(b.stateFractions.B)} rc ≤ ${fmt(b.rcMax)}` : '';
+      return { phase: 'explore', step: e.iteration, total: e.totalIterations, message: `explore ${e.iteration}/${e.totalIterations}  ${losses(e)}  acc ${fmt(e.acceptance)} s ${fmt(e.step)}${buf}` };
+    }
+    case 'train':
+      return { phase: 'train', step: e.step, total: e.totalSteps, message: `${e.stageName} step ${e.step}/${e.totalSteps}  ${losses(e)}  |g| ${fmt(e.gradNorm)}` };
+  }
+  return last;
+}
+
+// Buffer statistics arrive every adaptation window; the line shows the latest.
+let lastBuffer: BufferStats | undefined;
+
+function losses(e: { loss: StepLoss; skippedSteps: number }): string {
+  const l = e.loss;
+  return `loss ${fmt(l.total)} (ML ${fmt(l.ml)} KL ${fmt(l.kl)} RC ${fmt(l.rc)})${e.skippedSteps ? `  skipped ${e.skippedSteps}` : ''}`;
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(3);
+}

@@ -1,0 +1,95 @@
+import { parentPort } from 'node:worker_threads';
+import type { MetricPoint, RunProgress } from '../../src-main/contract/api';
+import type { RunEvent } from '../../src-main/contract/run-result';
+import { createSystem } from '../engine/energies/index';
+import { normalizedWeights } from '../engine/reweighting';
+import type { FromWorker, JobOutput, JobRequest, OutputSet, ToWorker } from '../protocol';
+import { eventPoints, eventProgress } from './progress-points';
+import { runTrainSample } from './train-sample';
+import { runUmbrella } from './umbrella';
+
+/** Progress leaves the worker at most this often; every point is kept and sent in the next batch. */
+const FLUSH_MS = 100;
+
+const port = parentPort;
+if (!port) throw new Error('workers/jobs/worker.ts must run inside a worker thread');
+const running = new Map<number, AbortController>();
+const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'cancel') running.get(m.runId)?.abort();
+  else void start(m.runId, m.job);
+});
+
+/** Runs one job and always answers with `result` or `error` (an AbortError when cancelled). */
+async function start(runId: number, job: JobRequest): Promise<void> {
+  const ac = new AbortController();
+  running.set(runId, ac);
+  let points: MetricPoint[] = [];
+  let progress: RunProgress | null = null;
+  let backend: string | undefined;
+  let lastFlush = 0;
+  const flush = (): void => {
+    if (!progress) return;
+    post({ type: 'progress', runId, points, progress, ...(backend ? { backend } : {}) });
+    points = [];
+    lastFlush = performance.now();
+  };
+  const onEvent = (e: RunEvent): void => {
+    for (const p of eventPoints(e)) points.push(p);
+    progress = eventProgress(e, progress);
+    if (e.type === 'phase' && e.phase === 'backend') backend = e.message.replace(/^backend /, '').split(' ')[0];
+    if (e.type === 'phase' || performance.now() - lastFlush >= FLUSH_MS) flush();
+  };
+  try {
+    const output = await execute(job, { onEvent, signal: ac.signal, onCheckpoint: (c) => (flush(), post({ type: 'checkpoint', runId, checkpoint: c })) });
+    flush();
+    // Transferred, not copied: a 10⁶-sample set is hundreds of MB.
+    const transfer = output.sets.flatMap((s) => [s.x, s.u, s.logw, s.w, s.rc, s.state].filter((a) => a !== null).map((a) => a.buffer as ArrayBuffer));
+    post({ type: 'result', runId, output }, [...new Set(transfer)]);
+  } catch (e) {
+    flush();
+    const err = e instanceof Error ? e : new Error(String(e));
+    post({ type: 'error', runId, error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } });
+  } finally {
+    running.delete(runId);
+  }
+}
+
+type Hooks = { onEvent: (e: RunEvent) => void; signal: AbortSignal; onCheckpoint: NonNullable<Parameters<typeof runTrainSample>[1]['onCheckpoint']> };
+
+async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
+  if (job.spec.method === 'umbrella') {
+    const r = await runUmbrella(job.spec, { seed: job.seed, onEvent: h.onEvent, signal: h.signal });
+    return { result: r.result, sets: [], flow: null, windows: r.windows };
+  }
+  const r = await runTrainSample(job.spec, {
+    seed: job.seed,
+    onEvent: h.onEvent,
+    signal: h.signal,
+    resume: job.resume,
+    sampleOnly: job.sampleOnly,
+    onCheckpoint: h.onCheckpoint,
+    checkpointEverySeconds: job.checkpointEverySeconds,
+    inputs: job.inputs,
+  });
+  const sets: OutputSet[] = r.samples.map((s, i) => ({
+    kind: 'generated',
+    name: `generated τ=${s.tau}`,
+    tau: s.tau,
+    essFraction: r.result.temperatures[i]?.essFraction ?? null,
+    x: s.x,
+    u: s.u,
+    logw: s.logw,
+    w: Float64Array.from(normalizedWeights(s.logw)),
+    rc: s.rc,
+    state: s.state,
+  }));
+  if (r.explored) {
+    const n = r.explored.u.length;
+    const [A, B] = createSystem(job.spec.system.name, job.spec.system.params).states;
+    const state = Int8Array.from(r.explored.rc, (v) => (v >= A.min && v < A.max ? 0 : v >= B.min && v < B.max ? 1 : -1));
+    sets.push({ kind: 'explored', name: 'exploration buffer', tau: job.spec.explore?.tau ?? null, essFraction: null, x: r.explored.x, u: r.explored.u, logw: null, w: new Float64Array(n).fill(1 / n), rc: r.explored.rc, state });
+  }
+  return { result: r.result, sets, flow: r.flowBytes, windows: null };
+}

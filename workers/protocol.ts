@@ -1,0 +1,56 @@
+import type { MetricPoint, RunProgress, SampleSetKind } from '../src-main/contract/api';
+import type { RunResult } from '../src-main/contract/run-result';
+import type { RunSpec } from '../src-main/contract/run-spec';
+import type { UmbrellaWindow } from './engine/reference/umbrella';
+import type { JobCheckpoint } from './jobs/checkpoint';
+
+/**
+ * Messages between the scheduler and a job worker, matched by run id (after piscina: typed
+ * request / progress / result, and a worker that always answers a start with `result` or `error`).
+ */
+export interface JobRequest {
+  readonly spec: RunSpec;
+  readonly seed: number;
+  readonly resume: JobCheckpoint | null;
+  /** "Sample more": only sample from `resume`'s flow. */
+  readonly sampleOnly: boolean;
+  readonly checkpointEverySeconds: number;
+  /** Stored inputs the spec names (data.source "samples", a start row), read by the scheduler. */
+  readonly inputs: JobInputs;
+}
+
+export interface JobInputs {
+  readonly data: Float64Array | null;
+  readonly start: Float64Array | null;
+}
+
+export type ToWorker = { readonly type: 'start'; readonly runId: number; readonly job: JobRequest } | { readonly type: 'cancel'; readonly runId: number };
+
+/** One output sample set, columns ready for the database (weights normalised). */
+export interface OutputSet {
+  readonly kind: SampleSetKind;
+  readonly name: string;
+  readonly tau: number | null;
+  readonly essFraction: number | null;
+  readonly x: Float32Array;
+  readonly u: Float64Array | null;
+  readonly logw: Float64Array | null;
+  readonly w: Float64Array;
+  readonly rc: Float64Array | null;
+  readonly state: Int8Array | null;
+}
+
+export interface JobOutput {
+  readonly result: RunResult;
+  readonly sets: readonly OutputSet[];
+  /** The trained generator (serializeFlow bytes), generator runs. */
+  readonly flow: Uint8Array | null;
+  /** Umbrella windows' RC series per temperature (umbrella runs; `bgw run --out` writes them). */
+  readonly windows: readonly (readonly UmbrellaWindow[])[] | null;
+}
+
+export type FromWorker =
+  | { readonly type: 'progress'; readonly runId: number; readonly points: MetricPoint[]; readonly progress: RunProgress; readonly backend?: string }
+  | { readonly type: 'checkpoint'; readonly runId: number; readonly checkpoint: JobCheckpoint }
+  | { readonly type: 'result'; readonly runId: number; readonly output: JobOutput }
+  | { readonly type: 'error'; readonly runId: number; readonly error: { readonly name: string; readonly message: string; readonly stack?: string } };
