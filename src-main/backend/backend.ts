@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { openDatabase, Repositories } from '../../db/index';
 import { acquireLock } from '../../db/lock';
-import type { ApiHandlers, SystemInfo } from '../contract/api';
+import { ApiInputs, type ApiHandlers, type ApiOutputs, type ApiRequest, type Channel, type SystemInfo } from '../contract/api';
+import { invalidInput } from './server/envelope';
 import { EventBus } from './events';
 import { WorkerPool } from './scheduler/pool';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
@@ -26,6 +27,8 @@ export interface BackendOptions {
 
 export interface Backend extends ServiceContext {
   readonly handlers: ApiHandlers;
+  /** Validate like the server does (defaults applied, ApiError on bad input), then handle. */
+  call<C extends Channel>(channel: C, input: ApiRequest<C>): Promise<ApiOutputs[C]>;
   readonly workers: number;
   close(): Promise<void>;
 }
@@ -60,9 +63,15 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const ctx: ServiceContext = { repos, scheduler, events, info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
   const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx) };
   scheduler.recover(o.startQueued ?? true);
+  const call = async <C extends Channel>(channel: C, input: ApiRequest<C>): Promise<ApiOutputs[C]> => {
+    const parsed = ApiInputs[channel].safeParse(input);
+    if (!parsed.success) throw invalidInput(parsed.error);
+    return (handlers[channel] as (i: unknown) => Promise<ApiOutputs[C]>)(parsed.data);
+  };
   return {
     ...ctx,
     handlers,
+    call,
     workers,
     close: async () => {
       await scheduler.close();

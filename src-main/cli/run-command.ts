@@ -44,7 +44,7 @@ export async function runCommand(o: RunCommandOptions): Promise<{ run: RunDto; r
   let files: string[] = [];
   const backend = await createBackend({ dbPath: o.dbPath, workers: 1, startQueued: false, owner: 'bgw run', ...(staging ? { onOutput: async (_: number, out: JobOutput) => void (files = await stageFiles(spec, out, staging)) } : {}) });
   try {
-    const run = await backend.handlers['runs:start']({ spec, seed });
+    const run = await backend.call('runs:start', { spec, seed });
     o.onQueued?.(run);
     backend.events.subscribe((m) => {
       if (m.event === 'runs:progress' && m.data.runId === run.id) o.onProgress?.(m.data.progress);
@@ -118,7 +118,7 @@ export async function resumeCommand(o: Omit<RunCommandOptions, 'specPath' | 'out
   try {
     const id = Number(o.runId);
     if (!Number.isInteger(id) || id < 1) throw new UsageError(`expected a run id (a positive integer), got '${o.runId}'`);
-    const run = await backend.handlers['runs:resume']({ id }).catch((e: Error) => {
+    const run = await backend.call('runs:resume', { id }).catch((e: Error) => {
       throw new UsageError(e.message);
     });
     o.onQueued?.(run);

@@ -59,7 +59,7 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
   let trainStepNow = 0;
   const base = createSystem(spec.system.name, spec.system.params);
   const failAt = spec.faults?.energyThrowsAtStep;
-  const system = failAt ? withFault(base, () => trainStepNow >= failAt, `injected fault: energy threw at training step ${failAt}`) : base;
+  const system = failAt ? withFault(base, () => trainStepNow + 1 >= failAt, `injected fault: energy threw at training step ${failAt}`) : base;
   const rng = new Rng(o.seed);
   // Independent streams, so changing one phase's budget leaves the others' random numbers alone.
   const dataRng = rng.split();

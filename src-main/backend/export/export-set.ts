@@ -7,6 +7,7 @@ import { isSystemName } from '../../contract/systems';
 import { writeSampleRowsCsv } from './csv';
 import { writeSampleRowsPdb } from './pdb';
 import { resampleIndices, resampledRows } from './resampled';
+import type { SampleRow } from './sample-row';
 
 export interface ExportRequest {
   readonly setId: number;
@@ -23,8 +24,15 @@ export async function exportSampleSet(samples: SamplesRepo, r: ExportRequest): P
   if (!set) throw new Error(`sample set ${r.setId} does not exist`);
   if (!isSystemName(set.system)) throw new Error(`sample set ${r.setId} has unknown system '${set.system}'`);
   const out = resolve(r.path);
-  const rows = r.resample ? resampledRows(samples.iterate(r.setId), resampleIndices(samples.weights(r.setId), r.resample, new Rng(r.seed))) : samples.iterate(r.setId);
+  // Files name states as the system does ('left', 'closed', …), like `bgw run --out`'s samples.csv.
+  const { createSystem } = await import('../../../workers/engine/energies/index');
+  const [A, B] = createSystem(set.system, samples.params(r.setId)).states;
+  const named = function* (rows: Iterable<SampleRow>): Generator<SampleRow> {
+    for (const row of rows) yield { ...row, state: row.state === 'A' ? A.name : row.state === 'B' ? B.name : null };
+  };
+  const rows0 = r.resample ? resampledRows(samples.iterate(r.setId), resampleIndices(samples.weights(r.setId), r.resample, new Rng(r.seed))) : samples.iterate(r.setId);
   const n = r.resample ?? set.n;
+  const rows = named(rows0);
   const written = r.format === 'csv' ? await writeSampleRowsCsv(out, set.dim, rows) : await writeSampleRowsPdb(out, systemTopology(set.system, samples.params(r.setId)), rows, n);
   return { path: out, rows: written, bytes: (await stat(out)).size };
 }
