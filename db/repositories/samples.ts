@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SampleRowDto, SampleSetDto, SampleSetKind } from '../../src-main/contract/api';
 import type { SampleRow } from '../../src-main/backend/export/sample-row';
+import { ascendingOrder } from './sort-order';
 
 /** Columns of one sample set, row-major coordinates; null columns are stored as NULL. */
 export interface SampleColumns {
@@ -51,7 +52,11 @@ interface SetRow {
 }
 
 const CHUNK_BYTES = 64 * 1024;
-const SORT_COLUMN = { id: 'idx', w: 'w', u: 'u', rc: 'rc' } as const;
+const SORT_KEY = { id: 'idx', w: 'w', u: 'u', rc: 'rc' } as const;
+/** Entries per stored sort-order chunk (64 KiB of Uint32). */
+const ORDER_CHUNK = 16384;
+const FILTERS = ['all', 'A', 'B', 'none'] as const;
+type FilterName = (typeof FILTERS)[number];
 const STATE_NAMES = ['A', 'B'] as const;
 const fin = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 const toSetDto = (r: SetRow): SampleSetDto => ({ id: r.id, runId: r.run_id, projectId: r.project_id, kind: r.kind, name: r.name, system: r.system, dim: r.dim, tau: r.tau, n: r.n, essFraction: r.ess_fraction });
@@ -80,38 +85,60 @@ export class SamplesRepo {
   }
 
   /**
-   * Append rows [start, start + count) of `cols` as sample indices start…; `start` must fall on a
-   * chunk boundary (callers append whole chunks, the last one possibly short). One transaction.
+   * Write a whole set: rows in transactions of ~50k, yielding to the event loop between them (the
+   * API stays responsive while a run's 10⁶ samples are stored); readers see it once complete.
    */
-  append(setId: number, cols: SampleColumns, start: number, count: number): void {
+  async insertAll(setId: number, cols: SampleColumns, n: number): Promise<void> {
     const set = this.getSet(setId, true);
     if (!set) throw new Error(`sample set ${setId} does not exist`);
     const { dim } = set;
-    const rows = this.chunkRows(setId);
-    if (start % rows !== 0) throw new Error(`append must start on a chunk boundary (${rows} rows)`);
-    this.db.transaction(() => {
-      for (let c0 = start; c0 < start + count; c0 += rows) {
-        const c1 = Math.min(c0 + rows, start + count);
-        const blob = cols.x.subarray(c0 * dim, c1 * dim);
-        this.insertChunk.run(setId, c0 / rows, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
-        for (let i = c0; i < c1; i++) {
-          const st = cols.state?.[i];
-          this.insertRow.run(setId, i, fin(cols.u?.[i]), fin(cols.logw?.[i]), fin(cols.w[i]) ?? 0, fin(cols.rc?.[i]), st === 0 || st === 1 ? st : null);
-        }
-      }
-      this.db.prepare('UPDATE sample_sets SET n = n + ? WHERE id = ?').run(count, setId);
-    })();
-  }
-
-  /** Insert a whole set, yielding to the event loop between transactions of ~50k rows. */
-  async insertAll(setId: number, cols: SampleColumns, n: number): Promise<void> {
+    if (cols.x.length !== n * dim) throw new Error(`sample set ${setId}: ${cols.x.length} coordinates for ${n} rows of ${dim}`);
     const rows = this.chunkRows(setId);
     const per = Math.max(rows, Math.floor(50_000 / rows) * rows);
-    for (let s = 0; s < n; s += per) {
-      this.append(setId, cols, s, Math.min(per, n - s));
+    for (let start = 0; start < n; start += per) {
+      const end = Math.min(start + per, n);
+      this.db.transaction(() => {
+        for (let c0 = start; c0 < end; c0 += rows) {
+          const c1 = Math.min(c0 + rows, end);
+          const blob = cols.x.subarray(c0 * dim, c1 * dim);
+          this.insertChunk.run(setId, c0 / rows, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
+          for (let i = c0; i < c1; i++) {
+            const st = cols.state?.[i];
+            this.insertRow.run(setId, i, fin(cols.u?.[i]), fin(cols.logw?.[i]), fin(cols.w[i]) ?? 0, fin(cols.rc?.[i]), st === 0 || st === 1 ? st : null);
+          }
+        }
+        this.db.prepare('UPDATE sample_sets SET n = ? WHERE id = ?').run(end, setId);
+      })();
       await new Promise<void>((r) => setImmediate(r));
     }
+    this.writeOrders(setId, cols, n);
     this.complete(setId);
+  }
+
+  /** Every (sort column, state filter) order of the set, as Uint32 index chunks. */
+  private writeOrders(setId: number, cols: SampleColumns, n: number): void {
+    const insert = this.db.prepare('INSERT INTO sample_orders (set_id, sort, state, chunk, idxs) VALUES (?, ?, ?, ?, ?)');
+    const stateOf = (i: number): FilterName => (cols.state?.[i] === 0 ? 'A' : cols.state?.[i] === 1 ? 'B' : 'none');
+    let nA = 0;
+    let nB = 0;
+    for (let i = 0; i < n; i++) (stateOf(i) === 'A' ? nA++ : stateOf(i) === 'B' ? nB++ : 0);
+    const sizes: Record<FilterName, number> = { all: n, A: nA, B: nB, none: n - nA - nB };
+    this.db.transaction(() => {
+      for (const sort of ['w', 'u', 'rc', 'idx'] as const) {
+        const all = sort === 'idx' ? ascendingOrder(null, n) : ascendingOrder(sort === 'w' ? cols.w : cols[sort], n);
+        const byState: Record<FilterName, Uint32Array> = { all, A: new Uint32Array(nA), B: new Uint32Array(nB), none: new Uint32Array(sizes.none) };
+        const fill: Record<FilterName, number> = { all: 0, A: 0, B: 0, none: 0 };
+        for (const i of all) byState[stateOf(i)][fill[stateOf(i)]++] = i;
+        for (const f of FILTERS) {
+          const order = byState[f];
+          for (let c = 0; c * ORDER_CHUNK < order.length; c++) {
+            const part = order.subarray(c * ORDER_CHUNK, (c + 1) * ORDER_CHUNK);
+            insert.run(setId, sort, f, c, Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+          }
+        }
+      }
+      this.db.prepare('UPDATE sample_sets SET n_a = ?, n_b = ? WHERE id = ?').run(nA, nB, setId);
+    })();
   }
 
   complete(setId: number): void {
@@ -140,22 +167,40 @@ export class SamplesRepo {
     this.db.prepare('DELETE FROM sample_sets WHERE run_id = ?').run(runId);
   }
 
-  /** One page, sorted and filtered in SQL; ties break on the sample index so pages never overlap. */
+  /**
+   * One page, sorted and filtered: the page's sample indices come from the stored sort order (one
+   * or two chunk reads at any depth), then their rows and coordinates in one query. Ties are in
+   * index order (reversed for descending), so pages never overlap.
+   */
   page(setId: number, q: PageQuery): { total: number; rows: SampleRowDto[] } {
     const set = this.getSet(setId);
     if (!set) throw new Error(`sample set ${setId} does not exist`);
-    const rows = this.chunkRows(setId);
-    const stateWhere = q.state === undefined ? '' : q.state === 'none' ? ' AND s.state IS NULL' : ` AND s.state = ${q.state === 'A' ? 0 : 1}`;
-    const total = q.state === undefined ? set.n : (this.db.prepare(`SELECT count(*) AS n FROM samples s WHERE s.set_id = ?${stateWhere}`).get(setId) as { n: number }).n;
-    const dir = q.order === 'desc' ? 'DESC' : 'ASC';
-    const col = SORT_COLUMN[q.sort];
+    const counts = this.db.prepare('SELECT n_a, n_b, chunk_rows FROM sample_sets WHERE id = ?').get(setId) as { n_a: number; n_b: number; chunk_rows: number };
+    const filter: FilterName = q.state ?? 'all';
+    const total = { all: set.n, A: counts.n_a, B: counts.n_b, none: set.n - counts.n_a - counts.n_b }[filter];
+    const count = Math.max(0, Math.min(q.limit, total - q.offset));
+    if (count === 0) return { total, rows: [] };
+    // Ascending positions [lo, hi]; a descending page reads them backwards from the end.
+    const lo = q.order === 'desc' ? total - q.offset - count : q.offset;
+    const hi = lo + count - 1;
+    const chunks = this.db
+      .prepare('SELECT chunk, idxs FROM sample_orders WHERE set_id = ? AND sort = ? AND state = ? AND chunk BETWEEN ? AND ? ORDER BY chunk')
+      .all(setId, SORT_KEY[q.sort], filter, Math.floor(lo / ORDER_CHUNK), Math.floor(hi / ORDER_CHUNK)) as { chunk: number; idxs: Buffer }[];
+    const ids: number[] = [];
+    for (const { chunk, idxs } of chunks) {
+      const a = uint32s(idxs);
+      for (let p = Math.max(lo, chunk * ORDER_CHUNK); p <= Math.min(hi, chunk * ORDER_CHUNK + a.length - 1); p++) ids.push(a[p - chunk * ORDER_CHUNK]!);
+    }
+    if (q.order === 'desc') ids.reverse();
     const stride = 4 * set.dim;
-    const sql = q.coords
+    const rows = counts.chunk_rows;
+    const select = q.coords
       ? `SELECT s.idx, s.u, s.logw, s.w, s.rc, s.state, substr(c.coords, (s.idx % ${rows}) * ${stride} + 1, ${stride}) AS x
          FROM samples s JOIN sample_chunks c ON c.set_id = s.set_id AND c.chunk = s.idx / ${rows}`
       : 'SELECT s.idx, s.u, s.logw, s.w, s.rc, s.state FROM samples s';
-    const list = this.db.prepare(`${sql} WHERE s.set_id = ?${stateWhere} ORDER BY s.${col} ${dir}, s.idx ${dir} LIMIT ? OFFSET ?`).all(setId, q.limit, q.offset) as RawRow[];
-    return { total, rows: list.map((r) => ({ ...scalars(r), ...(r.x ? { x: Array.from(floats(r.x)) } : {}) })) };
+    const found = this.db.prepare(`${select} WHERE s.set_id = ? AND s.idx IN (SELECT value FROM json_each(?))`).all(setId, JSON.stringify(ids)) as RawRow[];
+    const byIdx = new Map(found.map((r) => [r.idx, r]));
+    return { total, rows: ids.map((i) => byIdx.get(i)!).map((r) => ({ ...scalars(r), ...(r.x ? { x: Array.from(floats(r.x)) } : {}) })) };
   }
 
   /** Every row in index order, one chunk in memory at a time (export). */
@@ -217,9 +262,17 @@ function scalars(r: RawRow): SampleRowDto & { state: 'A' | 'B' | null } {
   return { id: r.idx, u: r.u, logw: r.logw, w: r.w, rc: r.rc, state: r.state === null ? null : STATE_NAMES[r.state] ?? null };
 }
 
+/** A blob's Uint32 values (copied: Buffers may not be 4-byte aligned). */
+function uint32s(b: Buffer): Uint32Array {
+  const out = new Uint32Array(b.byteLength / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
 /** A blob's Float32 values, copied out (better-sqlite3 Buffers may not be 4-byte aligned). */
 function floats(b: Buffer): Float32Array {
   const out = new Float32Array(b.byteLength / 4);
   new Uint8Array(out.buffer).set(b);
   return out;
 }
+
