@@ -9,7 +9,6 @@ import { resampledRows, resampleIndices } from '../../src-main/backend/export/re
 import type { SampleRow } from '../../src-main/backend/export/sample-row';
 import { importConfigurations } from '../../src-main/backend/import';
 import { systemTopology } from '../../workers/engine/energies/topology';
-import { systematicResample } from '../../workers/engine/resample';
 import { Rng } from '../../workers/engine/rng';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'bgw-export-'));
@@ -180,58 +179,18 @@ describe('writeSampleRowsPdb', () => {
   });
 });
 
-describe('systematic resampling', () => {
-  it('picks index i ⌊n·w_i⌋ or ⌈n·w_i⌉ times, in ascending order, never a zero weight', () => {
-    const rng = new Rng(11);
-    for (let t = 0; t < 200; t++) {
-      const m = 1 + rng.int(30);
-      const w = Array.from({ length: m }, () => (rng.uniform() < 0.2 ? 0 : rng.uniform() ** 3));
-      if (!w.some((v) => v > 0)) w[0] = 1;
-      const total = w.reduce((a, b) => a + b, 0);
-      const n = 1 + rng.int(200);
-      const idx = systematicResample(w, n, rng.uniform());
-      expect(idx.length).toBe(n);
-      const counts = new Array<number>(m).fill(0);
-      idx.forEach((i, k) => {
-        counts[i]!++;
-        if (k > 0) expect(i).toBeGreaterThanOrEqual(idx[k - 1]!);
-      });
-      counts.forEach((c, i) => {
-        expect(Math.abs(c - (n * w[i]!) / total)).toBeLessThan(1);
-        if (w[i] === 0) expect(c).toBe(0);
-      });
-    }
-  });
-
-  it('many indices: far below the multinomial χ² (≈ m) for one draw, unbiased over u0', () => {
+describe('resampled export', () => {
+  // systematicResample itself is tested in test/engine/reweighting.test.ts.
+  it('many indices: far below the multinomial χ² (≈ m) for one draw', () => {
     const rng = new Rng(5);
     const m = 1000;
     const n = 100_000;
     const raw = Array.from({ length: m }, () => Math.exp(rng.normal()));
     const total = raw.reduce((a, b) => a + b, 0);
     const w = raw.map((v) => v / total);
-    const chi2 = (counts: number[]): number => counts.reduce((s, c, i) => s + (c - n * w[i]!) ** 2 / (n * w[i]!), 0);
-    const count = (idx: Uint32Array): number[] => {
-      const c = new Array<number>(m).fill(0);
-      for (const i of idx) c[i]!++;
-      return c;
-    };
-    expect(chi2(count(systematicResample(w, n, rng.uniform())))).toBeLessThan(0.05 * m);
-    // E[count_i] = n·w_i: averaged over a fine grid of offsets the counts match to ~1/K.
-    const K = 200;
-    const mean = new Array<number>(m).fill(0);
-    for (let k = 0; k < K; k++) count(systematicResample(w, n, (k + 0.5) / K)).forEach((c, i) => (mean[i]! += c / K));
-    mean.forEach((c, i) => expect(Math.abs(c - n * w[i]!)).toBeLessThan(2 / K + 1e-9));
-  });
-
-  it('rejects unusable weights, n and u0', () => {
-    expect(() => systematicResample([0, 0], 3, 0.5)).toThrow(/sum to 0/);
-    expect(() => systematicResample([], 3, 0.5)).toThrow(/sum to 0/);
-    expect(() => systematicResample([1, Number.NaN], 3, 0.5)).toThrow(/weight 1 is NaN/);
-    expect(() => systematicResample([1, -1], 3, 0.5)).toThrow(/weight 1 is -1/);
-    expect(() => systematicResample([1e308, 1e308], 3, 0.5)).toThrow(/finite positive sum/);
-    expect(() => systematicResample([1], 0, 0.5)).toThrow(/n must be an integer ≥ 1/);
-    expect(() => systematicResample([1], 2, 1)).toThrow(/u0/);
+    const counts = new Array<number>(m).fill(0);
+    for (const i of resampleIndices(w, n, rng)) counts[i]!++;
+    expect(counts.reduce((s, c, i) => s + (c - n * w[i]!) ** 2 / (n * w[i]!), 0)).toBeLessThan(0.05 * m);
   });
 
   it('resampled rows: one sequential pass, ids kept, w = 1/n, logw null', () => {

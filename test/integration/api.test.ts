@@ -121,4 +121,29 @@ describe('API against the real backend', () => {
     const page = await api.call('samples:page', { setId: ok.id, limit: 2 });
     expect(page.rows.map((r) => r.state)).toEqual(['A', 'B']);
   });
+
+  it('imported configurations train a run (data.source "samples") and start an exploration (a stored row)', async () => {
+    const project = (await api.call('projects:list', {}))[0]!;
+    // Training data from "another tool": a CSV of configurations in both wells.
+    const rows = Array.from({ length: 400 }, (_, i) => `${i % 2 ? 1.4 : -1.5},${((i % 7) - 3) / 4}`);
+    const set = await api.call('import:samples', { projectId: project.id, system: { name: 'double-well' }, format: 'csv', text: `x0,x1\n${rows.join('\n')}\n` });
+    const pdb = 'HETATM    1  P1  PNT A   1      -1.500   0.100   0.000  1.00  1.00           C\nEND\n';
+    const start = await api.call('import:samples', { projectId: project.id, system: { name: 'double-well' }, format: 'pdb', text: pdb });
+    const trained = await api.call('runs:start', { spec: { ...SPEC, data: { source: 'samples', setId: set.id } }, seed: 1 });
+    const explored = await api.call('runs:start', {
+      spec: { ...SPEC, data: { source: 'configuration', start: { setId: start.id }, bufferSize: 200 }, explore: { iterations: 20, batch: 32 }, training: { stages: [] } },
+      seed: 2,
+    });
+    const [a, b] = await Promise.all([backend.scheduler.waitFor(trained.id), backend.scheduler.waitFor(explored.id)]);
+    expect(a.status, a.error ?? '').toBe('completed');
+    expect((await api.call('runs:get', { id: a.id })).result?.data?.n).toBe(400);
+    expect(b.status, b.error ?? '').toBe('completed');
+    const buffer = (await api.call('samples:sets', { runId: b.id })).find((s) => s.kind === 'explored')!;
+    expect(buffer.n).toBe(200);
+    // A missing set or a row past the end is refused at start, naming the field; nothing is stored.
+    const before = counts();
+    await expect(api.call('runs:start', { spec: { ...SPEC, data: { source: 'samples', setId: 9999 } } })).rejects.toMatchObject({ code: 'invalid_input', issues: [{ path: 'spec.data.setId' }] });
+    await expect(api.call('runs:start', { spec: { ...SPEC, data: { source: 'configuration', start: { setId: start.id, index: 1 } }, explore: { iterations: 5 }, training: { stages: [] } } })).rejects.toMatchObject({ issues: [{ path: 'spec.data.start.index' }] });
+    expect(counts()).toEqual(before);
+  });
 });

@@ -102,6 +102,24 @@ describe('scheduler: three runs on a pool of two', () => {
   });
 });
 
+describe('scheduler: a worker that dies', () => {
+  it('fails its run with the exit, and the next run completes on a fresh worker', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'bgw-sched-exit-')), 'w.db');
+    const backend = await createBackend({ dbPath: db, workers: 1 });
+    try {
+      const dies = await backend.call('runs:start', { spec: spec('worker dies', [{ iterations: 200, lr: 1e-3, batch: 64, wML: 1 }], { faults: { workerExitsAtStep: 30 } }), seed: 1 });
+      const next = await backend.call('runs:start', { spec: spec('after the crash', [{ iterations: 40, lr: 1e-3, batch: 64, wML: 1 }]), seed: 2 });
+      const [a, b] = await Promise.all([backend.scheduler.waitFor(dies.id), backend.scheduler.waitFor(next.id)]);
+      expect(a.status).toBe('failed');
+      expect(a.error).toMatch(/worker exited with code 3/);
+      expect(b.status, b.error ?? '').toBe('completed');
+      expect(checkIntegrity(backend.repos.db)).toEqual([]);
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
 async function until(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {

@@ -35,7 +35,10 @@ async function start(runId: number, job: JobRequest): Promise<void> {
     points = [];
     lastFlush = performance.now();
   };
+  const exitAt = job.spec.method === 'generator' ? job.spec.faults?.workerExitsAtStep : undefined;
   const onEvent = (e: RunEvent): void => {
+    // Fault injection: the thread dies as a native crash would, without answering.
+    if (exitAt !== undefined && e.type === 'train' && e.step >= exitAt) process.exit(3);
     for (const p of eventPoints(e)) points.push(p);
     progress = eventProgress(e, progress);
     if (e.type === 'phase' && e.phase === 'backend') backend = e.message.replace(/^backend /, '').split(' ')[0];

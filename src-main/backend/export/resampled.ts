@@ -1,4 +1,4 @@
-import { systematicResample } from '../../../workers/engine/resample';
+import { systematicResample } from '../../../workers/engine/reweighting';
 import type { Rng } from '../../../workers/engine/rng';
 import type { SampleRow } from './sample-row';
 
@@ -9,7 +9,7 @@ import type { SampleRow } from './sample-row';
  */
 export function resampleIndices(weights: ArrayLike<number>, n: number, rng: Rng): Uint32Array {
   // Systematic resampling yields its indices in ascending order: no sort needed.
-  return systematicResample(weights, n, rng.uniform());
+  return systematicResample(weights, n, rng);
 }
 
 /**

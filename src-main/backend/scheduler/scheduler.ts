@@ -1,8 +1,7 @@
 import type { Repositories } from '../../../db/index';
 import type { RunDto, RunStatus } from '../../contract/api';
-import type { JobInputs, JobOutput, JobRequest } from '../../../workers/protocol';
-import type { RunSpec } from '../../contract/run-spec';
-import { systemDim } from '../../contract/systems';
+import type { JobOutput, JobRequest } from '../../../workers/protocol';
+import { resolveStoredInputs } from './stored-inputs';
 import type { EventBus } from '../events';
 import type { WorkerPool } from './pool';
 
@@ -126,34 +125,13 @@ export class Scheduler {
   }
 
   private request(runId: number, job: NonNullable<ReturnType<Repositories['runs']['job']>>): JobRequest {
-    const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds, inputs: this.inputs(job.spec) };
+    const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds, inputs: resolveStoredInputs(this.repos.samples, job.spec) };
     if (job.kind === 'sample') {
       const from = job.parentId === null ? null : this.repos.checkpoints.latest(job.parentId);
       if (from?.phase !== 'trained') throw new Error(`run ${runId} samples from run ${job.parentId}, which has no saved generator`);
       return { ...base, resume: from, sampleOnly: true };
     }
     return { ...base, resume: this.repos.checkpoints.latest(runId), sampleOnly: false };
-  }
-
-  /** Stored sets the spec names, checked against its system before a worker is busied. */
-  private inputs(spec: RunSpec): JobInputs {
-    if (spec.method !== 'generator') return { data: null, start: null };
-    const d = spec.data;
-    const check = (setId: number, what: string): void => {
-      const set = this.repos.samples.getSet(setId);
-      if (!set) throw new Error(`${what}: sample set ${setId} does not exist`);
-      const dim = systemDim(spec.system.name, spec.system.params);
-      if (set.system !== spec.system.name || set.dim !== dim) throw new Error(`${what}: sample set ${setId} holds ${set.system} configurations of ${set.dim} coordinates; this run's system is ${spec.system.name} with ${dim}`);
-    };
-    if (d?.source === 'samples') {
-      check(d.setId, 'data.setId');
-      return { data: this.repos.samples.coordinates(d.setId), start: null };
-    }
-    if (d?.source === 'configuration' && typeof d.start === 'object' && !Array.isArray(d.start)) {
-      check(d.start.setId, 'data.start');
-      return { data: null, start: this.repos.samples.coordinates(d.start.setId, d.start.index) };
-    }
-    return { data: null, start: null };
   }
 
   private async persist(runId: number, projectId: number, system: { name: string; params: Record<string, number> }, out: JobOutput): Promise<void> {

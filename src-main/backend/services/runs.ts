@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { ApiError, type ApiHandlers, type RunDto } from '../../contract/api';
 import { parseRunSpec, type GeneratorSpec } from '../../contract/run-spec';
+import { resolveStoredInputs, StoredInputError } from '../scheduler/stored-inputs';
 import type { ServiceContext } from './context';
 
 type RunChannels = 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:resume' | 'runs:duplicate' | 'runs:rename' | 'runs:delete' | 'runs:sampleMore' | 'runs:metrics';
@@ -30,6 +31,12 @@ export function runHandlers(c: ServiceContext): Pick<ApiHandlers, RunChannels> {
       }
       if (projectId !== undefined && !projects.get(projectId)) throw new ApiError('not_found', `project ${projectId} does not exist`);
       const s = parsed.spec;
+      try {
+        resolveStoredInputs(c.repos.samples, s, false);
+      } catch (e) {
+        if (!(e instanceof StoredInputError)) throw e;
+        throw new ApiError('invalid_input', `invalid run spec: spec.${e.message}`, [{ path: `spec.${e.path}`, message: e.message.slice(e.path.length + 2) }]);
+      }
       const run = runs.create({ projectId: projectId ?? projects.defaultId(), name: name ?? s.name ?? `${s.system.name} ${s.method}`, spec: s, seed: seed ?? newSeed() });
       return enqueue(run);
     },
