@@ -53,6 +53,21 @@ interface SetRow {
 
 const CHUNK_BYTES = 64 * 1024;
 const SORT_KEY = { id: 'idx', w: 'w', u: 'u', rc: 'rc' } as const;
+const ROW_BATCH = 64;
+
+/** One sample's column values into `out` at `at` (NaN/±∞ stored as NULL). */
+function rowValues(out: unknown[], at: number, setId: number, i: number, c: SampleColumns): unknown[] {
+  const st = c.state?.[i];
+  out[at] = setId;
+  out[at + 1] = i;
+  out[at + 2] = fin(c.u?.[i]);
+  out[at + 3] = fin(c.logw?.[i]);
+  out[at + 4] = fin(c.w[i]) ?? 0;
+  out[at + 5] = fin(c.rc?.[i]);
+  out[at + 6] = st === 0 || st === 1 ? st : null;
+  return out;
+}
+
 /** Entries per stored sort-order chunk (64 KiB of Uint32). */
 const ORDER_CHUNK = 16384;
 const FILTERS = ['all', 'A', 'B', 'none'] as const;
@@ -69,10 +84,13 @@ const toSetDto = (r: SetRow): SampleSetDto => ({ id: r.id, runId: r.run_id, proj
  */
 export class SamplesRepo {
   private readonly insertRow: Statement;
+  private readonly insertRows: Statement;
   private readonly insertChunk: Statement;
 
   constructor(private readonly db: Database) {
     this.insertRow = db.prepare('INSERT INTO samples (set_id, idx, u, logw, w, rc, state) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    // ROW_BATCH rows per statement: the per-call cost of binding was a quarter of insert time.
+    this.insertRows = db.prepare(`INSERT INTO samples (set_id, idx, u, logw, w, rc, state) VALUES ${Array(ROW_BATCH).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
     this.insertChunk = db.prepare('INSERT INTO sample_chunks (set_id, chunk, coords) VALUES (?, ?, ?)');
   }
 
@@ -95,6 +113,8 @@ export class SamplesRepo {
     if (cols.x.length !== n * dim) throw new Error(`sample set ${setId}: ${cols.x.length} coordinates for ${n} rows of ${dim}`);
     const rows = this.chunkRows(setId);
     const per = Math.max(rows, Math.floor(50_000 / rows) * rows);
+    const args: unknown[] = new Array(7 * ROW_BATCH);
+    const one: unknown[] = new Array(7);
     for (let start = 0; start < n; start += per) {
       const end = Math.min(start + per, n);
       this.db.transaction(() => {
@@ -102,10 +122,12 @@ export class SamplesRepo {
           const c1 = Math.min(c0 + rows, end);
           const blob = cols.x.subarray(c0 * dim, c1 * dim);
           this.insertChunk.run(setId, c0 / rows, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
-          for (let i = c0; i < c1; i++) {
-            const st = cols.state?.[i];
-            this.insertRow.run(setId, i, fin(cols.u?.[i]), fin(cols.logw?.[i]), fin(cols.w[i]) ?? 0, fin(cols.rc?.[i]), st === 0 || st === 1 ? st : null);
+          let i = c0;
+          for (; i + ROW_BATCH <= c1; i += ROW_BATCH) {
+            for (let k = 0; k < ROW_BATCH; k++) rowValues(args, 7 * k, setId, i + k, cols);
+            this.insertRows.run(args);
           }
+          for (; i < c1; i++) this.insertRow.run(rowValues(one, 0, setId, i, cols));
         }
         this.db.prepare('UPDATE sample_sets SET n = ? WHERE id = ?').run(end, setId);
       })();
