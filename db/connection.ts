@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Sqlite, { type Database } from 'better-sqlite3';
 import envPaths from 'env-paths';
@@ -21,27 +21,33 @@ export function resolveDatabasePath(flag?: string, env: NodeJS.ProcessEnv = proc
  * proceed while the scheduler writes; the busy timeout covers a second process (a `bgw ls`
  * beside a running `bgw serve`) taking the write lock briefly.
  */
-export function openDatabase(path: string, o: { readonly?: boolean } = {}): Database {
+export function openDatabase(path: string, o: { mustExist?: boolean } = {}): Database {
+  if (o.mustExist && path !== ':memory:' && !existsSync(path)) throw new Error(`no database at ${path} (bgw run or bgw serve creates it; --db or BGW_DB picks another)`);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let db: Database;
   try {
-    db = new Sqlite(path, { readonly: o.readonly ?? false, fileMustExist: o.readonly ?? false });
+    db = new Sqlite(path, { fileMustExist: o.mustExist ?? false });
     db.pragma('busy_timeout = 5000');
     // 16 KiB pages (set before WAL, so only a new file takes it): coordinate chunks are ~64 KB
     // blobs, and 4 KiB pages made writing them the slowest part of storing a sample set.
-    if (!o.readonly) db.pragma('page_size = 16384');
-    if (!o.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('page_size = 16384');
+    db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commits).
     db.pragma('synchronous = NORMAL');
     // 64 MiB page cache (default 2 MiB): index inserts of a 10⁶-sample set stay in memory.
     db.pragma('cache_size = -65536');
-    if (!o.readonly) migrate(db);
+    migrate(db);
   } catch (e) {
     const msg = (e as Error).message;
     throw new Error(`cannot open database ${path}: ${/not a database|malformed/i.test(msg) ? `${msg} (the file is not a bgw database or is corrupt)` : msg}`);
   }
   return db;
+}
+
+/** The database file and its companions (WAL, shared memory, backend lock). */
+export function databaseFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`, `${path}.lock`];
 }
 
 /** `PRAGMA integrity_check` and `foreign_key_check`: empty when the database is sound. */

@@ -128,7 +128,18 @@ async function main(argv: string[]): Promise<number> {
       const repos = openRepos(dbPath);
       const set = exportSet(repos, mustRun(repos, rest[0]), values.set);
       const { exportSampleSet } = await import('./backend/export/export-set');
-      const r = await exportSampleSet(repos.samples, { setId: set.id, format: values.format, resample: positiveInt('--resample', values.resample, 1e7), path: values.out, seed: Number(values.seed ?? 0) });
+      const { databaseFiles } = await import('../db/connection');
+      const r = await exportSampleSet(repos.samples, {
+        setId: set.id,
+        format: values.format,
+        resample: positiveInt('--resample', values.resample, 1e7),
+        path: values.out,
+        seed: Number(values.seed ?? 0),
+        overwrite: true, // -o replaces the file, as other tools' -o does; never the database's own
+        protect: databaseFiles(dbPath),
+      }).catch((e: Error) => {
+        throw new UsageError(`cannot export to ${values.out}: ${e.message}`);
+      });
       process.stdout.write(`wrote ${r.rows} ${values.resample ? 'resampled' : 'weighted'} samples of set ${set.id} (${set.name}) to ${r.path}\n`);
       return 0;
     }
@@ -143,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
       } catch {
         throw new UsageError(`--params must be a JSON object, e.g. '{"nSolvent": 36}'`);
       }
-      const repos = openRepos(dbPath);
+      const repos = openRepos(dbPath, { create: true });
       const projectId = positiveInt('--project', values.project) ?? repos.projects.defaultId();
       if (!repos.projects.get(projectId)) throw new UsageError(`project ${projectId} does not exist`);
       const { importSampleSet } = await import('./backend/import/import-set');

@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
 import { openDatabase, Repositories } from '../../db/index';
 import { acquireLock } from '../../db/lock';
 import { ApiInputs, type ApiHandlers, type ApiOutputs, type ApiRequest, type Channel, type SystemInfo } from '../contract/api';
@@ -46,12 +48,14 @@ async function defaultWorkers(): Promise<number> {
  * the HTTP API in front of `handlers`; the CLI and tests call them directly.
  */
 export async function createBackend(o: BackendOptions): Promise<Backend> {
-  const db = openDatabase(o.dbPath);
-  let release: () => void;
+  // The lock comes first: a second backend must not even migrate a database another one owns.
+  if (o.dbPath !== ':memory:') mkdirSync(dirname(o.dbPath), { recursive: true });
+  const release = o.dbPath === ':memory:' ? () => {} : acquireLock(o.dbPath, o.owner ?? 'bgw');
+  let db;
   try {
-    release = o.dbPath === ':memory:' ? () => {} : acquireLock(o.dbPath, o.owner ?? 'bgw');
+    db = openDatabase(o.dbPath);
   } catch (e) {
-    db.close();
+    release();
     throw e;
   }
   const repos = new Repositories(db);
@@ -60,7 +64,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const events = new EventBus();
   const scheduler = new Scheduler(repos, pool, events, { checkpointEverySeconds: o.checkpointEverySeconds ?? 180, ...(o.onOutput ? { onOutput: o.onOutput } : {}) });
   let info: Promise<SystemInfo> | null = null;
-  const ctx: ServiceContext = { repos, scheduler, events, info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
+  const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
   const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx) };
   scheduler.recover(o.startQueued ?? true);
   const call = async <C extends Channel>(channel: C, input: ApiRequest<C>): Promise<ApiOutputs[C]> => {

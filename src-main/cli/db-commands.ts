@@ -4,9 +4,16 @@ import { openDatabase, Repositories } from '../../db/index';
 import type { RunDto, SampleSetDto } from '../contract/api';
 import { UsageError } from './usage-error';
 
-/** Read-only commands open the database without the backend lock (WAL readers never block). */
-export function openRepos(dbPath: string): Repositories {
-  return new Repositories(openDatabase(dbPath));
+/**
+ * Commands beside a running backend open the database without its lock (WAL readers never block).
+ * Reading commands need an existing file: a mistyped --db must not create an empty database.
+ */
+export function openRepos(dbPath: string, o: { create?: boolean } = {}): Repositories {
+  try {
+    return new Repositories(openDatabase(dbPath, { mustExist: !o.create }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 const num = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? '–' : v.toFixed(d));

@@ -13,6 +13,8 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
   let phase = '';
   let lastMessage = '';
   let t0 = performance.now();
+  // The first step seen in a phase: a resumed run starts at its checkpoint, not at 0.
+  let s0 = 0;
   return (p) => {
     if (p.total === 0) {
       if (p.message === lastMessage) return;
@@ -21,15 +23,16 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
       stream.write(`• ${p.message}\n`);
       lastMessage = p.message;
       phase = p.phase;
-      t0 = performance.now();
+      s0 = -1;
       return;
     }
-    if (p.phase !== phase) ((phase = p.phase), (t0 = performance.now()));
+    if (p.phase !== phase || s0 === -1) ((phase = p.phase), (t0 = performance.now()), (s0 = p.step - 1));
     const now = performance.now();
     if (now - last < minGapMs && p.step < p.total) return;
     last = now;
     const elapsed = (now - t0) / 1000;
-    const eta = p.step > 0 ? (elapsed / p.step) * (p.total - p.step) : 0;
+    const done = p.step - s0;
+    const eta = done > 0 ? (elapsed / done) * (p.total - p.step) : 0;
     const line = `  ${p.message}  eta ${eta.toFixed(0)}s`;
     if (tty) {
       stream.write(`\r\x1b[2K${line}`);

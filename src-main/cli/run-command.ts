@@ -42,18 +42,27 @@ export async function runCommand(o: RunCommandOptions): Promise<{ run: RunDto; r
       })
     : null;
   let files: string[] = [];
-  const backend = await createBackend({ dbPath: o.dbPath, workers: 1, startQueued: false, owner: 'bgw run', ...(staging ? { onOutput: async (_: number, out: JobOutput) => void (files = await stageFiles(spec, out, staging)) } : {}) });
+  let outputError: Error | null = null;
+  const onOutput = async (_: number, out: JobOutput): Promise<void> => {
+    try {
+      files = await stageFiles(spec, out, staging!);
+    } catch (e) {
+      outputError = e as Error;
+    }
+  };
+  const backend = await createBackend({ dbPath: o.dbPath, workers: 1, startQueued: false, owner: 'bgw run', ...(staging ? { onOutput } : {}) });
   try {
     const run = await backend.call('runs:start', { spec, seed });
     o.onQueued?.(run);
     backend.events.subscribe((m) => {
       if (m.event === 'runs:progress' && m.data.runId === run.id) o.onProgress?.(m.data.progress);
     });
-    o.signal?.addEventListener('abort', () => backend.scheduler.cancel(run.id), { once: true });
+    o.signal?.addEventListener('abort', () => void backend.scheduler.cancel(run.id), { once: true });
     const done = await backend.scheduler.waitFor(run.id);
     if (done.status === 'cancelled') throw abortError();
     if (done.status !== 'completed') throw new Error(done.error ?? `run ${run.id} ${done.status}`);
     const result = backend.repos.runs.detail(run.id)!.result!;
+    if (outputError) throw new Error(`run ${run.id} completed and is stored in ${o.dbPath}, but writing --out failed: ${(outputError as Error).message}`);
     if (!outDir || !staging) return { run: done, result, files: [] };
     await writeFile(join(staging, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     files.push('result.json');
@@ -125,7 +134,7 @@ export async function resumeCommand(o: Omit<RunCommandOptions, 'specPath' | 'out
     backend.events.subscribe((m) => {
       if (m.event === 'runs:progress' && m.data.runId === id) o.onProgress?.(m.data.progress);
     });
-    o.signal?.addEventListener('abort', () => backend.scheduler.cancel(id), { once: true });
+    o.signal?.addEventListener('abort', () => void backend.scheduler.cancel(id), { once: true });
     const done = await backend.scheduler.waitFor(id);
     if (done.status === 'cancelled') throw abortError();
     if (done.status !== 'completed') throw new Error(done.error ?? `run ${id} ${done.status}`);

@@ -57,12 +57,14 @@ export const ApiInputs = {
       format: z.enum(['csv', 'pdb']),
       resample: z.number().int().min(1).max(10_000_000).optional(),
       path: z.string().min(1),
+      /** Replace an existing file (never the database's own files). */
+      overwrite: z.boolean().default(false),
       seed: seed.default(0),
     })
     .strict(),
   /** A starting configuration or training data from a PDB, CSV or JSON file's text. */
   'import:samples': z
-    .object({ projectId: id, system: z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}) }), format: z.enum(['pdb', 'csv', 'json']), text: z.string().max(512 * 1024 * 1024), name: name.optional() })
+    .object({ projectId: id, system: z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}) }), format: z.enum(['pdb', 'csv', 'json']), text: z.string().max(128 * 1024 * 1024, 'at most 128 MiB of text per import'), name: name.optional() })
     .strict(),
 } as const;
 

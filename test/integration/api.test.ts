@@ -103,6 +103,10 @@ describe('API against the real backend', () => {
     expect(lines.filter((l) => l.startsWith('ENDMDL')).length).toBe(300);
     expect(lines.every((l) => l.length === 80 || l === 'END')).toBe(true);
 
+    // Never the database's own files; an existing file only with overwrite.
+    await expect(api.call('export:samples', { setId: set!.id, format: 'csv', path: join(dir, 'w.db') })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/database's own files/) });
+    await expect(api.call('export:samples', { setId: set!.id, format: 'csv', path: csvPath })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/exists/) });
+    expect((await api.call('export:samples', { setId: set!.id, format: 'csv', path: csvPath, overwrite: true, resample: 10 })).rows).toBe(10);
     // An unwritable path is a clear error, not a crash.
     await expect(api.call('export:samples', { setId: set!.id, format: 'csv', path: join(dir, 'no/such/dir/x.csv') })).rejects.toMatchObject({ code: 'bad_request' });
   });

@@ -307,6 +307,11 @@ describe('bgw on the database: run without --out, then ls, show, export', () => 
     expect(lines[0]).toBe('id,x0,x1,energy,logw,weight,rc,state');
     expect(lines).toHaveLength(501);
 
+    const typo = await bgw(['ls', '--db', `${db}.typo`]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/no database at .*\.typo/);
+    expect(existsSync(`${db}.typo`)).toBe(false);
+
     const missing = await bgw(['show', '999', '--db', db]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/run 999 does not exist/);

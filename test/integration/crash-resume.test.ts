@@ -62,6 +62,11 @@ describe('crash and resume', () => {
     ws.close();
 
     const second = await serve(db);
+    // While it owns the database, another backend (a one-shot `bgw run`) is refused, naming it.
+    const { spawnSync } = await import('node:child_process');
+    const other = spawnSync(process.execPath, ['bin/bgw.mjs', 'run', 'test/fixtures/double-well-ci.json', '--db', db, '--quiet'], { cwd: ROOT, encoding: 'utf8' });
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(new RegExp(`in use by another bgw backend \\(pid ${second.child.pid}: bgw serve`));
     const after = await second.api.call('runs:get', { id: run.id });
     expect(after.status).toBe('interrupted');
     const checkpointStep = after.lastCheckpointStep!;

@@ -120,6 +120,54 @@ describe('scheduler: a worker that dies', () => {
   });
 });
 
+describe('scheduler: stopping', () => {
+  it('a job that ignores cancel is terminated after the grace period; the next run gets a fresh worker', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'bgw-sched-term-')), 'w.db');
+    const backend = await createBackend({ dbPath: db, workers: 1, cancelGraceMs: 300 });
+    try {
+      // Metropolis data generation is one synchronous loop: the cancel message cannot land there.
+      const stuck = await backend.call('runs:start', { spec: { ...spec('stuck', [{ iterations: 10, lr: 1e-3, batch: 64, wML: 1 }]), data: { source: 'metropolis', perState: 3_000_000, stride: 10, burnIn: 0 } }, seed: 1 });
+      const next = await backend.call('runs:start', { spec: spec('next', [{ iterations: 30, lr: 1e-3, batch: 64, wML: 1 }]), seed: 2 });
+      const events: string[] = [];
+      backend.events.subscribe((m) => m.event === 'runs:progress' && m.data.runId === stuck.id && events.push(m.data.progress.phase));
+      await until(() => events.includes('data'));
+      expect(await backend.call('runs:cancel', { id: stuck.id })).toMatchObject({ id: stuck.id });
+      const [a, b] = await Promise.all([backend.scheduler.waitFor(stuck.id), backend.scheduler.waitFor(next.id)]);
+      expect(a.status).toBe('cancelled');
+      expect(b.status, b.error ?? '').toBe('completed');
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('closing the backend leaves a running run interrupted (resumable), not failed', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'bgw-sched-close-')), 'w.db');
+    const backend = await createBackend({ dbPath: db, workers: 1 });
+    const run = await backend.call('runs:start', { spec: spec('closed under it', [{ iterations: 20000, lr: 1e-3, batch: 64, wML: 1 }]), seed: 1 });
+    await until(() => backend.repos.runs.get(run.id)?.progress?.phase === 'train');
+    await backend.close();
+    const reopened = await createBackend({ dbPath: db, workers: 1, startQueued: false });
+    try {
+      expect(reopened.repos.runs.get(run.id)?.status).toBe('interrupted');
+      expect(checkIntegrity(reopened.repos.db)).toEqual([]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('a stale lock (its process is gone) is taken over; the lock is released on close', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { existsSync, readFileSync, writeFileSync } = await import('node:fs');
+    const db = join(mkdtempSync(join(tmpdir(), 'bgw-sched-lock-')), 'w.db');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(`${db}.lock`, `${dead} bgw serve (killed)\n`);
+    const backend = await createBackend({ dbPath: db, workers: 1, owner: 'taker' });
+    expect(readFileSync(`${db}.lock`, 'utf8')).toBe(`${process.pid} taker\n`);
+    await backend.close();
+    expect(existsSync(`${db}.lock`)).toBe(false);
+  });
+});
+
 async function until(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {

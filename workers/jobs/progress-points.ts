@@ -31,27 +31,29 @@ export function eventPoints(e: RunEvent): MetricPoint[] {
   }
 }
 
-/** The run list's one-line progress for an event (the CLI prints the same line). */
-export function eventProgress(e: RunEvent, last: RunProgress | null): RunProgress | null {
-  switch (e.type) {
-    case 'phase':
-      return { phase: e.phase, step: 0, total: 0, message: e.message };
-    case 'umbrella':
-      return { phase: 'umbrella', step: e.window + 1, total: e.windows, message: `window ${e.window + 1}/${e.windows}  acceptance ${fmt(e.acceptance)}` };
-    case 'explore': {
-      const b = e.buffer ?? lastBuffer;
-      lastBuffer = b;
-      const buf = b ? `  buffer A ${fmt(b.stateFractions.A)} B ${fmt(b.stateFractions.B)} rc ≤ ${fmt(b.rcMax)}` : '';
-      return { phase: 'explore', step: e.iteration, total: e.totalIterations, message: `explore ${e.iteration}/${e.totalIterations}  ${losses(e)}  acc ${fmt(e.acceptance)} s ${fmt(e.step)}${buf}` };
+/**
+ * The run list's one-line progress for each event of one job (the CLI prints the same line).
+ * Buffer statistics arrive every adaptation window; each line shows the job's latest.
+ */
+export function createProgressLine(): (e: RunEvent, last: RunProgress | null) => RunProgress | null {
+  let lastBuffer: BufferStats | undefined;
+  return (e, last) => {
+    switch (e.type) {
+      case 'phase':
+        return { phase: e.phase, step: 0, total: 0, message: e.message };
+      case 'umbrella':
+        return { phase: 'umbrella', step: e.window + 1, total: e.windows, message: `window ${e.window + 1}/${e.windows}  acceptance ${fmt(e.acceptance)}` };
+      case 'explore': {
+        const b = (lastBuffer = e.buffer ?? lastBuffer);
+        const buf = b ? `  buffer A ${fmt(b.stateFractions.A)} B ${fmt(b.stateFractions.B)} rc ≤ ${fmt(b.rcMax)}` : '';
+        return { phase: 'explore', step: e.iteration, total: e.totalIterations, message: `explore ${e.iteration}/${e.totalIterations}  ${losses(e)}  acc ${fmt(e.acceptance)} s ${fmt(e.step)}${buf}` };
+      }
+      case 'train':
+        return { phase: 'train', step: e.step, total: e.totalSteps, message: `${e.stageName} step ${e.step}/${e.totalSteps}  ${losses(e)}  |g| ${fmt(e.gradNorm)}` };
     }
-    case 'train':
-      return { phase: 'train', step: e.step, total: e.totalSteps, message: `${e.stageName} step ${e.step}/${e.totalSteps}  ${losses(e)}  |g| ${fmt(e.gradNorm)}` };
-  }
-  return last;
+    return last;
+  };
 }
-
-// Buffer statistics arrive every adaptation window; the line shows the latest.
-let lastBuffer: BufferStats | undefined;
 
 function losses(e: { loss: StepLoss; skippedSteps: number }): string {
   const l = e.loss;

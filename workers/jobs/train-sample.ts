@@ -162,7 +162,8 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
       explored: exploreOutcome,
       path,
     });
-    const exploredOut = explored ? { x: explored.buffer, u: explored.u, rc: explored.rc } : null;
+    // "Sample more" reports only its own samples: the buffer belongs to the run it sampled from.
+    const exploredOut = explored && !sampleOnly ? { x: explored.buffer, u: explored.u, rc: explored.rc } : null;
     return { result, samples, flowBytes: serializeFlow(built), explored: exploredOut };
   } finally {
     built.flow.dispose();

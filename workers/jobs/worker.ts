@@ -4,7 +4,7 @@ import type { RunEvent } from '../../src-main/contract/run-result';
 import { createSystem } from '../engine/energies/index';
 import { normalizedWeights } from '../engine/reweighting';
 import type { FromWorker, JobOutput, JobRequest, OutputSet, ToWorker } from '../protocol';
-import { eventPoints, eventProgress } from './progress-points';
+import { createProgressLine, eventPoints } from './progress-points';
 import { runTrainSample } from './train-sample';
 import { runUmbrella } from './umbrella';
 
@@ -27,6 +27,7 @@ async function start(runId: number, job: JobRequest): Promise<void> {
   running.set(runId, ac);
   let points: MetricPoint[] = [];
   let progress: RunProgress | null = null;
+  const progressLine = createProgressLine();
   let backend: string | undefined;
   let lastFlush = 0;
   const flush = (): void => {
@@ -40,7 +41,7 @@ async function start(runId: number, job: JobRequest): Promise<void> {
     // Fault injection: the thread dies as a native crash would, without answering.
     if (exitAt !== undefined && e.type === 'train' && e.step >= exitAt) process.exit(3);
     for (const p of eventPoints(e)) points.push(p);
-    progress = eventProgress(e, progress);
+    progress = progressLine(e, progress);
     if (e.type === 'phase' && e.phase === 'backend') backend = e.message.replace(/^backend /, '').split(' ')[0];
     if (e.type === 'phase' || performance.now() - lastFlush >= FLUSH_MS) flush();
   };

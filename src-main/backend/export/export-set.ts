@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SamplesRepo } from '../../../db/repositories/samples';
@@ -16,7 +17,13 @@ export interface ExportRequest {
   readonly resample?: number | undefined;
   readonly path: string;
   readonly seed: number;
+  /** Replace an existing file; files in `protect` (the database's own) are never written. */
+  readonly overwrite: boolean;
+  readonly protect: readonly string[];
 }
+
+/** Refused before anything is read or written (the service answers `conflict`). */
+export class ExportTargetError extends Error {}
 
 /** Stream a stored sample set to a CSV or PDB file (one chunk of rows in memory at a time). */
 export async function exportSampleSet(samples: SamplesRepo, r: ExportRequest): Promise<{ path: string; rows: number; bytes: number }> {
@@ -24,6 +31,8 @@ export async function exportSampleSet(samples: SamplesRepo, r: ExportRequest): P
   if (!set) throw new Error(`sample set ${r.setId} does not exist`);
   if (!isSystemName(set.system)) throw new Error(`sample set ${r.setId} has unknown system '${set.system}'`);
   const out = resolve(r.path);
+  if (r.protect.some((p) => resolve(p) === out)) throw new ExportTargetError(`${out} is one of the database's own files`);
+  if (!r.overwrite && existsSync(out)) throw new ExportTargetError(`${out} exists (pass overwrite to replace it)`);
   // Files name states as the system does ('left', 'closed', …), like `bgw run --out`'s samples.csv.
   const { createSystem } = await import('../../../workers/engine/energies/index');
   const [A, B] = createSystem(set.system, samples.params(r.setId)).states;

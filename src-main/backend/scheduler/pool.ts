@@ -10,6 +10,7 @@ export interface JobHandlers {
 }
 
 interface Slot {
+  readonly index: number;
   worker: Worker;
   job: { runId: number; handlers: JobHandlers; resolve: (o: JobOutput) => void; reject: (e: Error) => void; cancelTimer?: NodeJS.Timeout } | null;
 }
@@ -50,12 +51,15 @@ export class WorkerPool {
     const i = this.slots.findIndex((s) => !s?.job);
     if (i < 0) return Promise.reject(new Error('worker pool is full'));
     const slot = this.slots[i] ?? this.spawn(i);
+    // Stored inputs (a training set can be hundreds of MB) move to the worker instead of being copied.
+    const transfer = [job.inputs.data, job.inputs.start].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : []));
     return new Promise<JobOutput>((resolve, reject) => {
       slot.job = { runId, handlers, resolve, reject };
-      slot.worker.postMessage({ type: 'start', runId, job });
+      slot.worker.postMessage({ type: 'start', runId, job }, transfer);
     });
   }
 
+  /** Ask the run's job to stop; false when no worker is running it (it already answered). */
   cancel(runId: number): boolean {
     const slot = this.slots.find((s) => s?.job?.runId === runId);
     if (!slot?.job) return false;
@@ -65,6 +69,9 @@ export class WorkerPool {
       const job = slot.job;
       if (job?.runId !== runId) return;
       slot.job = null;
+      // Retire the slot before the job settles: the scheduler starts the next run at once, and it
+      // must get a fresh worker, not this dying one.
+      if (this.slots[slot.index] === slot) this.slots[slot.index] = null;
       job.reject(abortError('cancelled (the worker did not stop in time and was terminated)'));
       void slot.worker.terminate();
     }, this.o.cancelGraceMs ?? 10_000);
@@ -77,7 +84,7 @@ export class WorkerPool {
 
   private spawn(i: number): Slot {
     const worker = new Worker(this.o.entry ?? ENTRY);
-    const slot: Slot = { worker, job: null };
+    const slot: Slot = { index: i, worker, job: null };
     this.slots[i] = slot;
     worker.on('message', (m: FromWorker) => this.receive(slot, m));
     const die = (err: Error): void => {

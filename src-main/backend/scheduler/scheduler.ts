@@ -52,17 +52,21 @@ export class Scheduler {
     this.pump();
   }
 
-  /** Cancel a queued or running run; false when it is neither. */
-  cancel(runId: number): boolean {
+  /**
+   * Cancel a queued or running run. 'finishing': its job has answered and its output is being
+   * saved, too late to cancel; 'inactive': it is neither queued nor running.
+   */
+  cancel(runId: number): 'cancelled' | 'finishing' | 'inactive' {
     const q = this.queue.indexOf(runId);
     if (q >= 0) {
       this.queue.splice(q, 1);
       this.setStatus(runId, 'cancelled', 'cancelled before it started');
-      return true;
+      return 'cancelled';
     }
-    if (!this.active.has(runId)) return false;
+    if (!this.active.has(runId)) return 'inactive';
+    if (!this.pool.cancel(runId)) return 'finishing';
     this.cancelling.add(runId);
-    return this.pool.cancel(runId);
+    return 'cancelled';
   }
 
   isActive(runId: number): boolean {
@@ -75,15 +79,21 @@ export class Scheduler {
     return this.repos.runs.get(runId)!;
   }
 
+  /**
+   * Stop: workers are terminated and runs still working are left `interrupted` (resumable from
+   * their last checkpoint); a run being saved finishes saving first, so the caller can close the
+   * database after this resolves.
+   */
   async close(): Promise<void> {
     this.closed = true;
     await this.pool.close();
+    await Promise.allSettled(this.settled.values());
   }
 
   private pump(): void {
     while (!this.closed && this.queue.length > 0 && this.pool.hasFreeSlot) {
       const runId = this.queue.shift()!;
-      const p = this.execute(runId).finally(() => {
+      const p = this.execute(runId).catch((e: Error) => void process.stderr.write(`bgw: run ${runId}: ${e.message}\n`)).finally(() => {
         this.active.delete(runId);
         this.cancelling.delete(runId);
         this.settled.delete(runId);
@@ -97,41 +107,72 @@ export class Scheduler {
     const job = this.repos.runs.job(runId);
     if (!job) return; // deleted while queued
     this.active.add(runId);
+    // A database write that fails while the job runs (disk full, locked too long) fails this run
+    // only; it must not escape into the worker's message handler and take the process down.
+    let writeError: Error | null = null;
+    const guard = (write: () => void): void => {
+      if (writeError) return;
+      try {
+        write();
+      } catch (e) {
+        writeError = e as Error;
+        this.pool.cancel(runId);
+      }
+    };
     try {
       const request = this.request(runId, job);
       this.setStatus(runId, 'running');
       this.repos.samples.deleteSets(runId); // a resumed run replaces what an earlier attempt left
       let backend: string | undefined;
       const output = await this.pool.run(runId, request, {
-        onProgress: (m) => {
-          this.repos.metrics.append(runId, m.points);
-          this.repos.runs.setProgress(runId, m.progress);
-          if (m.backend && m.backend !== backend) this.repos.runs.setBackend(runId, (backend = m.backend));
-          this.events.emit('runs:progress', { runId, points: m.points, progress: m.progress });
-        },
-        onCheckpoint: (c) => {
-          this.repos.checkpoints.save(runId, c);
-          this.events.emit('runs:checkpoint', { runId, step: c.step, phase: c.phase });
-        },
+        onProgress: (m) =>
+          guard(() => {
+            this.repos.metrics.append(runId, m.points);
+            this.repos.runs.setProgress(runId, m.progress);
+            if (m.backend && m.backend !== backend) this.repos.runs.setBackend(runId, (backend = m.backend));
+            this.events.emit('runs:progress', { runId, points: m.points, progress: m.progress });
+          }),
+        onCheckpoint: (c) =>
+          guard(() => {
+            this.repos.checkpoints.save(runId, c);
+            this.events.emit('runs:checkpoint', { runId, step: c.step, phase: c.phase });
+          }),
       });
-      await this.o.onOutput?.(runId, output);
+      if (writeError) throw writeError;
       await this.persist(runId, job.projectId, job.spec.system, output);
       this.setStatus(runId, 'completed');
+      // After the run is safely stored: a failure here (an unwritable --out) is the caller's.
+      await this.o.onOutput?.(runId, output);
     } catch (e) {
-      const err = e as Error;
-      const cancelled = err.name === 'AbortError' || this.cancelling.has(runId);
-      if (this.repos.runs.get(runId)) this.setStatus(runId, cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled' : err.message);
+      this.settle(runId, e as Error, writeError);
+    }
+  }
+
+  private settle(runId: number, err: Error, writeError: Error | null): void {
+    try {
+      if (!this.repos.runs.get(runId) || this.repos.runs.get(runId)?.status === 'completed') return;
+      if (this.closed) this.setStatus(runId, 'interrupted', 'the backend stopped while this run was running');
+      else if (writeError) this.setStatus(runId, 'failed', `could not save the run's progress: ${writeError.message}`);
+      else if (err.name === 'AbortError' || this.cancelling.has(runId)) this.setStatus(runId, 'cancelled', 'cancelled');
+      else this.setStatus(runId, 'failed', err.message);
+    } catch (e) {
+      // The database itself is failing: say so; the run shows as running and recovery marks it interrupted.
+      process.stderr.write(`bgw: could not record the end of run ${runId}: ${(e as Error).message}\n`);
     }
   }
 
   private request(runId: number, job: NonNullable<ReturnType<Repositories['runs']['job']>>): JobRequest {
-    const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds, inputs: resolveStoredInputs(this.repos.samples, job.spec) };
+    const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds };
+    const none = { data: null, start: null };
     if (job.kind === 'sample') {
       const from = job.parentId === null ? null : this.repos.checkpoints.latest(job.parentId);
       if (from?.phase !== 'trained') throw new Error(`run ${runId} samples from run ${job.parentId}, which has no saved generator`);
-      return { ...base, resume: from, sampleOnly: true };
+      return { ...base, resume: from, sampleOnly: true, inputs: none };
     }
-    return { ...base, resume: this.repos.checkpoints.latest(runId), sampleOnly: false };
+    const resume = this.repos.checkpoints.latest(runId);
+    // Stored inputs are read only while training remains: a trained run samples without them.
+    const inputs = resume?.phase === 'trained' ? none : resolveStoredInputs(this.repos.samples, job.spec);
+    return { ...base, resume, sampleOnly: false, inputs };
   }
 
   private async persist(runId: number, projectId: number, system: { name: string; params: Record<string, number> }, out: JobOutput): Promise<void> {

@@ -27,7 +27,7 @@ export interface ApiServer {
 }
 
 /** Imports carry whole file texts in the JSON body. */
-export const BODY_LIMIT = 600 * 1024 * 1024;
+export const BODY_LIMIT = 300 * 1024 * 1024;
 
 /** The HTTP API: `POST /api/<channel>` with a JSON body, `GET /events` WebSocket, all token-guarded. */
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {

@@ -9,4 +9,5 @@ export interface ServiceContext {
   readonly scheduler: Scheduler;
   readonly events: EventBus;
   readonly info: () => Promise<SystemInfo>;
+  readonly dbPath: string;
 }

@@ -42,7 +42,9 @@ export function runHandlers(c: ServiceContext): Pick<ApiHandlers, RunChannels> {
     },
     'runs:cancel': async ({ id }) => {
       const r = mustGet(id);
-      if (!c.scheduler.cancel(id)) throw new ApiError('conflict', `run ${id} is ${r.status}, not queued or running`);
+      const outcome = c.scheduler.cancel(id);
+      if (outcome === 'inactive') throw new ApiError('conflict', `run ${id} is ${r.status}, not queued or running`);
+      if (outcome === 'finishing') throw new ApiError('conflict', `run ${id} has finished computing and is being saved; it can no longer be cancelled`);
       return runs.get(id)!;
     },
     'runs:resume': async ({ id }) => {

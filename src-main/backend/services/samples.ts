@@ -1,5 +1,6 @@
 import { ApiError, type ApiHandlers } from '../../contract/api';
-import { exportSampleSet } from '../export/export-set';
+import { databaseFiles } from '../../../db/connection';
+import { exportSampleSet, ExportTargetError } from '../export/export-set';
 import { importSampleSet } from '../import/import-set';
 import type { ServiceContext } from './context';
 
@@ -19,9 +20,9 @@ export function sampleHandlers(c: ServiceContext): Pick<ApiHandlers, Channels> {
     'export:samples': async (r) => {
       mustGetSet(r.setId);
       try {
-        return await exportSampleSet(samples, r);
+        return await exportSampleSet(samples, { ...r, protect: databaseFiles(c.dbPath) });
       } catch (e) {
-        throw new ApiError('bad_request', `export to ${r.path} failed: ${(e as Error).message}`);
+        throw new ApiError(e instanceof ExportTargetError ? 'conflict' : 'bad_request', `export to ${r.path} failed: ${(e as Error).message}`);
       }
     },
     'import:samples': async (r) => {
