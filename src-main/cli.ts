@@ -175,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
       await serve({
         dbPath,
         host: values.host ?? '127.0.0.1',
-        port: values.port === undefined ? 0 : (positiveInt('--port', values.port, 65535) ?? 0),
+        port: values.port === undefined || values.port === '0' ? 0 : (positiveInt('--port', values.port, 65535) ?? 0),
         allowRemote: values['allow-remote'] ?? false,
         ...(workers !== undefined ? { workers } : {}),
         ...(every !== undefined ? { checkpointEverySeconds: every } : {}),

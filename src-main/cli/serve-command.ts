@@ -1,6 +1,8 @@
 import { createBackend } from '../backend/backend';
 import { generateToken } from '../backend/server/security';
+import { registerDownloads } from '../backend/server/downloads';
 import { startApiServer } from '../backend/server/http';
+import { registerRenderer } from '../backend/server/renderer';
 
 export interface ServeOptions {
   readonly dbPath: string;
@@ -25,7 +27,16 @@ export async function serve(o: ServeOptions): Promise<void> {
   const token = generateToken();
   let server;
   try {
-    server = await startApiServer({ handlers: backend.handlers, subscribe: (l) => backend.events.subscribe(l), token, host: o.host, port: o.port, allowRemote: o.allowRemote });
+    server = await startApiServer({
+      handlers: backend.handlers,
+      subscribe: (l) => backend.events.subscribe(l),
+      token,
+      host: o.host,
+      port: o.port,
+      allowRemote: o.allowRemote,
+      routes: (app) => registerRenderer(app, () => registerDownloads(app, { samples: backend.repos.samples, dbPath: o.dbPath })),
+      isPublic: (path) => !/^\/(api|events|download)(\/|$)/.test(path),
+    });
   } catch (e) {
     await backend.close();
     throw e;

@@ -82,6 +82,8 @@ export type RunEvent =
   | { readonly type: 'phase'; readonly phase: 'backend' | 'data' | 'explore' | 'train' | 'sample' | 'analyse' | 'umbrella'; readonly message: string }
   | ({ readonly type: 'train' } & TrainProgress)
   | ({ readonly type: 'explore' } & ExploreProgress)
-  | { readonly type: 'umbrella'; readonly window: number; readonly windows: number; readonly acceptance: number };
+  | { readonly type: 'umbrella'; readonly window: number; readonly windows: number; readonly acceptance: number }
+  /** ESS / N of a small fresh batch at τ = 1 while training (every ~2 % of the steps). */
+  | { readonly type: 'ess'; readonly step: number; readonly essFraction: number };
 
 export type { BackendReport };

@@ -26,6 +26,8 @@ export function eventPoints(e: RunEvent): MetricPoint[] {
     }
     case 'umbrella':
       return [{ series: 'umbrella.acceptance', step: e.window, value: e.acceptance }];
+    case 'ess':
+      return [{ series: 'ess', step: e.step, value: e.essFraction }];
     case 'phase':
       return [];
   }

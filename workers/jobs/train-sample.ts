@@ -8,6 +8,7 @@ import { estimate, type TemperatureEstimate } from '../engine/estimates';
 import { buildFlow, type BuiltFlow } from '../engine/flows/build';
 import { deserializeFlow, serializeFlow } from '../engine/flows/serialize';
 import { Rng } from '../engine/rng';
+import { essProbe } from '../engine/ess-probe';
 import { latentPath } from '../engine/interpolation';
 import { bufferStats, explore, type ExploreState } from '../engine/samplers/explore';
 import { chainDeltaF, independenceIndices } from '../engine/samplers/independence';
@@ -66,6 +67,8 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
   let trainRng = rng.split();
   let sampleRng = rng.split();
   let statsRng = rng.split();
+  // Split last, so the streams above are what they were before ESS probing existed.
+  const essRng = rng.split();
 
   const resume = o.resume ?? null;
   const sampleOnly = o.sampleOnly === true;
@@ -124,6 +127,10 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
         onProgress: (p) => {
           trainStepNow = p.step;
           emit({ type: 'train', ...p });
+          // ESS over time: ~50 probes per schedule, and the last step.
+          if (p.step % Math.max(1, Math.round(p.totalSteps / 50)) === 0 || p.step === p.totalSteps) {
+            emit({ type: 'ess', step: p.step, essFraction: essProbe(built.flow, system, { n: 512, tau: 1, rng: essRng }) });
+          }
         },
         ...(start ? { start } : {}),
         onCheckpoint: (p) => snapshot('train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam),

@@ -16,7 +16,12 @@ export interface ApiServerOptions {
   /** Required to bind anything but loopback; also admits this machine's addresses and name as Host. */
   readonly allowRemote?: boolean;
   /** Extra routes (file downloads, the renderer's static files), behind the same auth hook. */
-  readonly routes?: (app: FastifyInstance) => void;
+  readonly routes?: (app: FastifyInstance) => void | Promise<void>;
+  /**
+   * GET paths served without the token (the renderer's own HTML, JS and CSS: code, no data; the
+   * page then calls the API with the token from its URL). Host and Origin are still checked.
+   */
+  readonly isPublic?: (path: string) => boolean;
 }
 
 export interface ApiServer {
@@ -53,7 +58,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     // A query token only for GET (WebSocket, downloads): it can leak through logs and history.
     const query = req.query as { token?: unknown } | undefined;
     const queryToken = req.method === 'GET' && typeof query?.token === 'string' ? query.token : undefined;
-    const refusal = checkRequest({ hostHeader: req.headers.host, origin: req.headers.origin, authorization: req.headers.authorization, queryToken }, currentPolicy());
+    const isPublic = req.method === 'GET' && (o.isPublic?.(req.url.split('?')[0]!) ?? false);
+    const refusal = checkRequest({ hostHeader: req.headers.host, origin: req.headers.origin, authorization: req.headers.authorization, queryToken }, currentPolicy(), !isPublic);
     if (refusal) {
       const r = errorReply(refusal);
       return reply.code(r.status).send(r.body);
@@ -89,7 +95,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(output ?? null));
   });
 
-  o.routes?.(app);
+  await o.routes?.(app);
 
   try {
     await app.listen({ host, port: o.port ?? 0 });

@@ -61,7 +61,7 @@ export function allowedHosts(bind: BindOptions): string[] {
 }
 
 /** null when the request may proceed; else the error to send. Order: Host, Origin, token. */
-export function checkRequest(req: RequestCredentials, policy: SecurityPolicy): ApiError | null {
+export function checkRequest(req: RequestCredentials, policy: SecurityPolicy, tokenRequired = true): ApiError | null {
   const host = req.hostHeader ?? '';
   if (!policy.hosts.includes(host.toLowerCase())) {
     return new ApiError('forbidden', `Host '${host}' is not allowed (DNS-rebinding protection)`);
@@ -69,6 +69,7 @@ export function checkRequest(req: RequestCredentials, policy: SecurityPolicy): A
   if (req.origin !== undefined && !policy.hosts.some((h) => req.origin!.toLowerCase() === `http://${h}`)) {
     return new ApiError('forbidden', `Origin '${req.origin}' is not allowed`);
   }
+  if (!tokenRequired) return null;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.authorization ?? '')?.[1];
   const token = bearer ?? req.queryToken;
   if (!token) return new ApiError('unauthorized', 'missing API token: send "Authorization: Bearer <token>" (printed by bgw serve)');

@@ -1,0 +1,6 @@
+/** Which main view is showing. */
+export type View = 'runs' | 'new' | 'compare';
+
+export class UiState {
+  view = $state<View>('runs');
+}

@@ -1,0 +1,181 @@
+/// <reference lib="dom" />
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chartPoints, launchBrowser, nonBlankShare, RESULTS, startWorkbench, type Workbench } from './harness';
+
+// The workbench in Debian's Chromium against `bgw serve` on a fresh temporary database: what a
+// user does, checked on what the page shows and on the files it saves.
+
+type Spec = Record<string, any>;
+/** The double-well preset, shortened so a run takes seconds (fewer steps and samples). */
+const quick = (steps: number) => (s: Spec): void => {
+  s.name = `double well ×${steps}`;
+  s.data.perState = 1000;
+  s.training.stages = [
+    { name: 'ML', iterations: steps, lr: 1e-3, batch: 256, wML: 1 },
+    { name: 'ML+KL', iterations: steps, lr: 1e-3, batch: 256, wML: 1, wKL: 1 },
+  ];
+  s.sampling.n = 10000;
+  s.analysis.bootstrap = 20;
+};
+
+let wb: Workbench;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  wb = await startWorkbench(2);
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  page.on('dialog', (d) => void d.accept()); // confirmations
+  // Long tasks are recorded from the first paint (the responsiveness check reads them).
+  await page.addInitScript(() => {
+    (window as any).__longTasks = [];
+    new PerformanceObserver((l) => (window as any).__longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(wb.url);
+});
+afterAll(async () => {
+  await browser?.close();
+  await wb?.close();
+});
+
+async function startFromPreset(modify: (s: Spec) => void): Promise<number> {
+  await page.getByRole('button', { name: 'New run' }).click();
+  await page.getByLabel('Preset').selectOption('double-well');
+  await page.getByRole('button', { name: /JSON/ }).click();
+  const json = page.getByLabel('Run spec JSON');
+  const spec = JSON.parse(await json.inputValue()) as Spec;
+  modify(spec);
+  await json.fill(JSON.stringify(spec, null, 2));
+  const before = await page.getByTestId('run-row').count();
+  await page.getByTestId('start-run').click();
+  await expect.poll(() => page.getByTestId('run-row').count()).toBe(before + 1);
+  return Number(await page.getByTestId('run-row').last().getAttribute('data-run-id'));
+}
+
+const row = (id: number) => page.locator(`[data-testid="run-row"][data-run-id="${id}"]`);
+const status = (id: number) => row(id).getAttribute('data-status');
+
+async function screenshot(name: string): Promise<void> {
+  const png = await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
+  expect(await nonBlankShare(page, png), `${name}.png looks blank`).toBeGreaterThan(0.05);
+}
+
+async function axe(view: string): Promise<void> {
+  const r = await new AxeBuilder({ page: page as any }).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${view}: ${v.id} (${v.impact}): ${v.nodes.length} × ${v.help}`)).toEqual([]);
+}
+
+describe('workbench in the browser', () => {
+  let firstRun = 0;
+
+  it('creates a project, starts the double-well preset, sees the loss chart grow live, then ΔF and the profile', async () => {
+    await expect.poll(() => page.getByTestId('backend-name').textContent()).toMatch(/wasm|cpu|tensorflow|webgpu/);
+    await page.getByLabel('New project').fill('e2e project');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => page.getByRole('button', { name: /e2e project/ }).count()).toBe(1);
+
+    firstRun = await startFromPreset(quick(400));
+    await row(firstRun).getByRole('button', { name: new RegExp(`#${firstRun}`) }).click();
+    // Counted, not assumed: the chart gains points while the run trains.
+    await expect.poll(() => chartPoints(page, 'chart-loss'), { timeout: 60_000 }).toBeGreaterThan(0);
+    const early = await chartPoints(page, 'chart-loss');
+    await expect.poll(() => chartPoints(page, 'chart-loss'), { timeout: 60_000 }).toBeGreaterThan(early);
+    await expect.poll(() => status(firstRun), { timeout: 120_000 }).toBe('completed');
+    await expect.poll(() => page.getByTestId('delta-f').textContent(), { timeout: 30_000 }).toMatch(/-?\d+\.\d+ ± \d+\.\d+/);
+    await expect.poll(() => page.getByTestId('chart-profile').count()).toBe(1);
+    await screenshot('run-detail');
+    await axe('run detail');
+  });
+
+  it('pages and sorts the sample table', async () => {
+    await expect.poll(() => page.getByTestId('sample-total').textContent(), { timeout: 30_000 }).toMatch(/10[ ,.]?000/);
+    await page.getByTestId('sort-u').click();
+    const energies = async (): Promise<number[]> => (await page.getByTestId('sample-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-u'))))).filter(Number.isFinite);
+    await expect.poll(async () => (await energies()).length).toBeGreaterThan(10);
+    const asc = await energies();
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    // Deep in the table: scroll to the end, the last rows load from the server.
+    await page.getByTestId('sample-table').evaluate((el) => el.querySelector('[data-scroll]')?.scrollTo(0, 1e9));
+    await expect.poll(async () => Math.max(...(await page.getByTestId('sample-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-index'))))))).toBeGreaterThan(9900);
+    await screenshot('sample-table');
+  });
+
+  it('exports CSV and PDB, weighted and resampled', async () => {
+    await page.getByTestId('export-format').selectOption('csv');
+    await page.getByTestId('export-mode').selectOption('weighted');
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+    const csvText = readFileSync((await csv.path())!, 'utf8').trimEnd().split('\n');
+    expect(csvText[0]).toBe('id,x0,x1,energy,logw,weight,rc,state');
+    expect(csvText).toHaveLength(10001);
+    const weights = csvText.slice(1).map((l) => Number(l.split(',')[5]));
+    expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+
+    await page.getByTestId('export-format').selectOption('pdb');
+    await page.getByTestId('export-mode').selectOption('resampled');
+    await page.getByTestId('export-n').fill('200');
+    const [pdb] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+    const pdbLines = readFileSync((await pdb.path())!, 'utf8').trimEnd().split('\n');
+    expect(pdbLines.filter((l) => l.startsWith('MODEL ')).length).toBe(200);
+    expect(pdbLines.filter((l) => l.startsWith('HETATM')).every((l) => l.length === 80 && l.slice(17, 20) === 'PNT')).toBe(true);
+  });
+
+  it('shows a field-level error for an invalid spec, and starts nothing', async () => {
+    await page.getByRole('button', { name: 'New run' }).click();
+    await page.getByLabel('Preset').selectOption('double-well');
+    const json = page.getByLabel('Run spec JSON');
+    if (!(await json.isVisible())) await page.getByRole('button', { name: /JSON/ }).click();
+    const spec = JSON.parse(await json.inputValue()) as Spec;
+    spec.training.stages[0].lr = -1;
+    await json.fill(JSON.stringify(spec));
+    await page.getByRole('button', { name: /JSON/ }).click(); // back to the form: the error sits at its field
+    await expect.poll(() => page.getByTestId('error-training.stages[0].lr').textContent()).toMatch(/./);
+    await page.getByTestId('start-run').click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/problem/);
+    await screenshot('new-run-form');
+    await axe('new-run form');
+  });
+
+  it('cancels a running run', async () => {
+    const id = await startFromPreset(quick(20000));
+    await expect.poll(() => status(id), { timeout: 60_000 }).toBe('running');
+    await row(id).getByTestId('cancel-run').click();
+    await expect.poll(() => status(id), { timeout: 30_000 }).toBe('cancelled');
+  });
+
+  it('reload mid-run restores the charts from the database, then continues live; two runs stream and the page stays responsive', async () => {
+    const a = await startFromPreset(quick(3000));
+    const b = await startFromPreset(quick(3000));
+    await row(a).getByRole('button', { name: new RegExp(`#${a}`) }).click();
+    await expect.poll(() => chartPoints(page, 'chart-loss'), { timeout: 60_000 }).toBeGreaterThan(200);
+    // Both runs stream for a while: record the longest task the page had.
+    await expect.poll(() => status(b), { timeout: 60_000 }).toBe('running');
+    await page.waitForTimeout(8000);
+    const longest = await page.evaluate(() => Math.max(0, ...((window as any).__longTasks as number[])));
+    writeFileSync(join(RESULTS, 'long-tasks.json'), `${JSON.stringify({ longestTaskMs: longest, note: 'two runs streaming into the run list and the loss chart' }, null, 2)}\n`);
+    process.stdout.write(`longest task while two runs streamed: ${longest.toFixed(0)} ms\n`);
+    expect(longest).toBeLessThan(1000);
+
+    const before = await chartPoints(page, 'chart-loss');
+    await page.reload();
+    await expect.poll(() => chartPoints(page, 'chart-loss'), { timeout: 30_000 }).toBeGreaterThanOrEqual(before);
+    const restored = await chartPoints(page, 'chart-loss');
+    await expect.poll(() => chartPoints(page, 'chart-loss'), { timeout: 60_000 }).toBeGreaterThan(restored);
+    await screenshot('run-list-live');
+    for (const id of [a, b]) await row(id).getByTestId('cancel-run').click();
+    await expect.poll(async () => [await status(a), await status(b)], { timeout: 30_000 }).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('compares runs', async () => {
+    await row(firstRun).getByRole('checkbox').check();
+    await page.getByRole('button', { name: /Compare/ }).click();
+    await expect.poll(() => page.getByTestId('compare-view').count()).toBe(1);
+    await screenshot('compare');
+    await axe('compare');
+  });
+});

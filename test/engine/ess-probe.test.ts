@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from '../../workers/backend';
+import { createSystem } from '../../workers/engine/energies/index';
+import { essProbe } from '../../workers/engine/ess-probe';
+import { buildFlow } from '../../workers/engine/flows/build';
+import { essFraction } from '../../workers/engine/reweighting';
+import { Rng } from '../../workers/engine/rng';
+import { sampleFlow } from '../../workers/engine/sampling';
+
+describe('essProbe', () => {
+  it('equals the ESS of the same draws through the sampling path, and lies in (0, 1]', async () => {
+    await selectBackend({ prefer: 'cpu' });
+    const system = createSystem('double-well');
+    const built = buildFlow({ layers: 'RR', hidden: [16], sScale: 1, whiten: false }, system.dim, new Rng(1));
+    try {
+      const probe = essProbe(built.flow, system, { n: 512, tau: 1, rng: new Rng(7) });
+      const full = await sampleFlow(built.flow, system, { n: 512, tau: 1, chunk: 512, rng: new Rng(7) });
+      expect(probe).toBeCloseTo(essFraction(full.logw), 5);
+      expect(probe).toBeGreaterThan(0);
+      expect(probe).toBeLessThanOrEqual(1);
+    } finally {
+      built.flow.dispose();
+    }
+  });
+});

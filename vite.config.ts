@@ -1,0 +1,10 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'vite';
+
+// The renderer: built into dist/renderer, which `bgw serve` (and the Electron shell, through it) serves.
+export default defineConfig({
+  root: 'src-renderer',
+  base: './',
+  plugins: [svelte()],
+  build: { outDir: '../dist/renderer', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1500 },
+});
