@@ -18,6 +18,8 @@ export class RunDetailState {
   private series = new Map<string, { x: number[]; y: number[] }>();
   private listeners = new Set<PointsListener>();
   private lastStep = new Map<string, number>();
+  private opening: number | null = null;
+  private early: MetricPoint[] = [];
 
   get id(): number | null {
     return this.run?.id ?? null;
@@ -42,11 +44,16 @@ export class RunDetailState {
 
   async open(id: number): Promise<void> {
     this.loading = true;
+    // Events for this run that arrive while its history loads are kept and applied after it.
+    this.opening = id;
+    this.early = [];
     try {
       const [run, metrics, sets] = await Promise.all([api.call('runs:get', { id }), api.call('runs:metrics', { id }), api.call('samples:sets', { runId: id })]);
+      if (this.opening !== id) return; // another run was opened meanwhile
       this.series = new Map();
       this.lastStep = new Map();
       this.append(metrics, false);
+      this.append(this.early, false);
       this.run = run;
       this.sets = sets;
       this.error = null;
@@ -54,7 +61,7 @@ export class RunDetailState {
     } catch (e) {
       this.error = (e as Error).message;
     } finally {
-      this.loading = false;
+      if (this.opening === id) ((this.opening = null), (this.early = []), (this.loading = false));
     }
   }
 
@@ -65,9 +72,15 @@ export class RunDetailState {
   }
 
   onEvent(m: EventMessage): void {
-    if (!this.run) return;
-    if (m.event === 'runs:progress' && m.data.runId === this.run.id) this.append(m.data.points, true);
-    else if (m.event === 'runs:status' && m.data.runId === this.run.id && m.data.status !== 'running') void this.reloadResult();
+    if (m.event === 'runs:progress' && m.data.runId === this.opening) this.early.push(...m.data.points);
+    if (!this.run || m.data.runId !== this.run.id) return;
+    if (m.event === 'runs:progress') {
+      this.append(m.data.points, true);
+      this.run = { ...this.run, progress: m.data.progress };
+    } else if (m.event === 'runs:status') {
+      this.run = { ...this.run, status: m.data.status, error: m.data.error };
+      if (m.data.status !== 'running' && m.data.status !== 'queued') void this.reloadResult();
+    }
   }
 
   private append(points: readonly MetricPoint[], notify: boolean): void {

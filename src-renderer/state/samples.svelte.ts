@@ -61,13 +61,18 @@ export class SamplesState {
     if (this.setId === null || this.pending.has(page)) return;
     this.pending.add(page);
     const q = this.query;
-    const r = await api.call('samples:page', { setId: this.setId, offset: page * SamplesState.PAGE, limit: SamplesState.PAGE, sort: this.sort, order: this.order, ...(this.state ? { state: this.state } : {}), coords: true });
-    if (q !== this.query) return; // the sort or filter changed meanwhile
-    this.total = r.total;
-    this.pages.set(page, r.rows);
-    // Keep the cache small: pages far from this one are dropped.
-    for (const k of this.pages.keys()) if (Math.abs(k - page) > 20) this.pages.delete(k);
-    this.pending.delete(page);
-    this.version++;
+    try {
+      const r = await api.call('samples:page', { setId: this.setId, offset: page * SamplesState.PAGE, limit: SamplesState.PAGE, sort: this.sort, order: this.order, ...(this.state ? { state: this.state } : {}), coords: true });
+      if (q !== this.query) return; // the sort or filter changed meanwhile
+      this.total = r.total;
+      this.pages.set(page, r.rows);
+      // Keep the cache small: pages far from this one are dropped.
+      for (const k of this.pages.keys()) if (Math.abs(k - page) > 20) this.pages.delete(k);
+      this.version++;
+    } catch {
+      // A failed page is retried the next time a row of it is drawn.
+    } finally {
+      if (q === this.query) this.pending.delete(page);
+    }
   }
 }

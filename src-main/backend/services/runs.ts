@@ -37,7 +37,7 @@ export function runHandlers(c: ServiceContext): Pick<ApiHandlers, RunChannels> {
         if (!(e instanceof StoredInputError)) throw e;
         throw new ApiError('invalid_input', `invalid run spec: spec.${e.message}`, [{ path: `spec.${e.path}`, message: e.message.slice(e.path.length + 2) }]);
       }
-      const run = runs.create({ projectId: projectId ?? projects.defaultId(), name: name ?? s.name ?? `${s.system.name} ${s.method}`, spec: s, seed: seed ?? newSeed() });
+      const run = runs.create({ projectId: projectId ?? projects.defaultId(), name: name ?? s.name ?? `${s.system.name} ${s.method}`, spec: s, seed: seed ?? s.seed ?? newSeed() });
       return enqueue(run);
     },
     'runs:cancel': async ({ id }) => {

@@ -47,3 +47,11 @@ export function ramp(t: number, alpha = 1): string {
 
 /** Shared options: static charts (animation off), pre-parsed {x, y} points. */
 export const BASE_OPTIONS = { animation: false, parsing: false, normalized: true, responsive: true, maintainAspectRatio: false } as const;
+
+/** Tick labels that stay short for huge or tiny values (Chart.js prints 5.0000000000000E-13). */
+export const TICKS = {
+  callback: (v: number | string): string => {
+    const n = Number(v);
+    return n !== 0 && (Math.abs(n) >= 1e5 || Math.abs(n) < 1e-3) ? n.toExponential(1) : String(Number(n.toPrecision(4)));
+  },
+};
