@@ -106,6 +106,12 @@ describe('workbench in the browser', () => {
     await expect.poll(async () => (await energies()).length).toBeGreaterThan(10);
     const asc = await energies();
     expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    // Clicking a row shows that configuration.
+    const first = page.getByTestId('sample-row').first();
+    const id = await first.getAttribute('data-id');
+    await first.click();
+    await expect.poll(() => page.getByTestId('config-id').textContent()).toBe(id);
+    await expect.poll(async () => (await page.getByTestId('config-coords').textContent())?.match(/-?\d+\.\d+/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
     // Deep in the table: scroll to the end, the last rows load from the server.
     await page.getByTestId('sample-table').evaluate((el) => el.querySelector('[data-scroll]')?.scrollTo(0, 1e9));
     await expect.poll(async () => Math.max(...(await page.getByTestId('sample-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-index'))))))).toBeGreaterThan(9900);

@@ -71,7 +71,7 @@ describe('scheduler: three runs on a pool of two', () => {
     expect(detail.result?.nSamples).toBe(3000);
     expect(detail.deltaF?.value).toBeCloseTo(detail.result!.deltaF.value!, 12);
     const sets = await h('samples:sets', { runId: good.id });
-    expect(sets.map((s) => [s.kind, s.n, s.dim])).toEqual([['generated', 3000, 2]]);
+    expect(sets.map((s) => [s.kind, s.n, s.dim])).toEqual([['generated', 3000, 2], ['reference', 1000, 2]]);
     const page = await h('samples:page', { setId: sets[0]!.id, sort: 'w', order: 'desc', limit: 50 });
     expect(page.total).toBe(3000);
     const w = page.rows.map((r) => r.w);

@@ -28,6 +28,8 @@ export interface TrainSampleOutput {
   readonly flowBytes: Uint8Array;
   /** The exploration buffer (explore runs): float32 rows, with energies and RC. */
   readonly explored: { readonly x: Float32Array; readonly u: Float64Array; readonly rc: Float64Array } | null;
+  /** The Metropolis training data (runs by example), row-major float64: the reference the UI compares against. */
+  readonly reference: Float64Array | null;
 }
 
 export interface TrainSampleOptions {
@@ -171,7 +173,8 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
     });
     // "Sample more" reports only its own samples: the buffer belongs to the run it sampled from.
     const exploredOut = explored && !sampleOnly ? { x: explored.buffer, u: explored.u, rc: explored.rc } : null;
-    return { result, samples, flowBytes: serializeFlow(built), explored: exploredOut };
+    const reference = spec.data?.source === 'metropolis' && data && !sampleOnly ? data.x : null;
+    return { result, samples, flowBytes: serializeFlow(built), explored: exploredOut, reference };
   } finally {
     built.flow.dispose();
   }

@@ -95,5 +95,25 @@ async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
     const state = Int8Array.from(r.explored.rc, (v) => (v >= A.min && v < A.max ? 0 : v >= B.min && v < B.max ? 1 : -1));
     sets.push({ kind: 'explored', name: 'exploration buffer', tau: job.spec.explore?.tau ?? null, essFraction: null, x: r.explored.x, u: r.explored.u, logw: null, w: new Float64Array(n).fill(1 / n), rc: r.explored.rc, state });
   }
+  if (r.reference && job.spec.data?.source === 'metropolis') sets.push(referenceSet(job, r.reference));
   return { result: r.result, sets, flow: r.flowBytes, windows: null };
+}
+
+/** The Metropolis training data as a stored set (equal weights), with energies, RC and state. */
+function referenceSet(job: JobRequest, x: Float64Array): OutputSet {
+  const system = createSystem(job.spec.system.name, job.spec.system.params);
+  const dim = system.dim;
+  const n = x.length / dim;
+  const u = new Float64Array(n);
+  const rc = new Float64Array(n);
+  const state = new Int8Array(n);
+  const [A, B] = system.states;
+  for (let i = 0; i < n; i++) {
+    const row = x.subarray(i * dim, (i + 1) * dim);
+    u[i] = system.energy64(row);
+    const v = (rc[i] = system.rc64(row));
+    state[i] = v >= A.min && v < A.max ? 0 : v >= B.min && v < B.max ? 1 : -1;
+  }
+  const tau = job.spec.method === 'generator' && job.spec.data?.source === 'metropolis' ? job.spec.data.temperature : 1;
+  return { kind: 'reference', name: `Metropolis reference τ=${tau}`, tau, essFraction: null, x: Float32Array.from(x), u, logw: null, w: new Float64Array(n).fill(1 / n), rc, state };
 }
