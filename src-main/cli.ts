@@ -17,6 +17,8 @@ const USAGE = `usage:
                                                            store configurations (a start, or training data)
   bgw serve [--port N] [--host H --allow-remote] [--workers N]
                                                            start the API; prints its URL with the token
+  bgw energy <file.pdb> --forcefield <file.xml> [--temperature K]
+                                                           each model's force-field energy (kJ/mol), one line per model
   bgw validate <spec.json>                                 check a run spec and exit
   bgw backend                                              show which compute backend would be used and why
 options: --db <file> (or BGW_DB) picks the database; default ${'<user data dir>'}/bgw/workbench.db
@@ -60,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
       'allow-remote': { type: 'boolean' },
       workers: { type: 'string' },
       'checkpoint-every': { type: 'string' },
+      forcefield: { type: 'string' },
+      temperature: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -180,6 +184,15 @@ async function main(argv: string[]): Promise<number> {
         ...(workers !== undefined ? { workers } : {}),
         ...(every !== undefined ? { checkpointEverySeconds: every } : {}),
       });
+      return 0;
+    }
+    case 'energy': {
+      const pdb = rest[0];
+      if (!pdb || !values.forcefield) throw new UsageError('energy needs a structure and a force field: bgw energy <file.pdb> --forcefield <file.xml>');
+      const t = values.temperature === undefined ? 300 : Number(values.temperature);
+      if (!(t > 0)) throw new UsageError(`--temperature must be a positive number of kelvin, got '${values.temperature}'`);
+      const { energyCommand } = await import('./cli/energy-command');
+      process.stdout.write(`${await energyCommand(pdb, values.forcefield, t)}\n`);
       return 0;
     }
     case 'validate': {
