@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs-core';
 import { parseForceField, type ForceField } from './forcefield-xml';
 import { buildTopology, parsePdb, type Topology } from './pdb-topology';
@@ -55,9 +54,4 @@ export function createMolecule(pdbText: string, ff: ForceField | string, tempera
       return e;
     },
   };
-}
-
-/** Reads a PDB and an OpenMM ForceField XML from disk (e.g. data/molecules/, data/forcefields/). */
-export function loadMolecule(pdbPath: string, xmlPath: string, temperature = 300): Molecule {
-  return createMolecule(readFileSync(pdbPath, 'utf8'), readFileSync(xmlPath, 'utf8'), temperature);
 }
