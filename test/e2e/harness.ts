@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { spawnBackend } from '../../src-main/electron/backend-process';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const RESULTS = join(ROOT, 'test-results');
@@ -32,25 +33,8 @@ export interface Workbench {
 export async function startWorkbench(workers = 2): Promise<Workbench> {
   const db = join(mkdtempSync(join(tmpdir(), 'bgw-e2e-')), 'w.db');
   if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) throw new Error('the renderer is not built: npm test runs `npm run build` first');
-  const child = spawn(process.execPath, ['bin/bgw.mjs', 'serve', '--db', db, '--workers', String(workers)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const url = await new Promise<string>((res, rej) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (out.includes('\n')) res(out.split('\n')[0]!);
-    });
-    child.once('exit', (code) => rej(new Error(`bgw serve exited (${code}): ${err}`)));
-  });
-  return {
-    url,
-    child,
-    close: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-    },
-  };
+  const b = await spawnBackend({ node: process.execPath, args: ['--db', db, '--workers', String(workers)] });
+  return { url: b.url.href, child: b.child, close: () => b.stop() };
 }
 
 /** Count of points a chart has drawn (LineChart exposes it as data-points). */

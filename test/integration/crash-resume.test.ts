@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../src-main/contract/api';
 import { connectEvents, createApiClient, type ApiClient } from '../../src-main/backend/server/client';
+import { spawnBackend } from '../../src-main/electron/backend-process';
 
 // The backend process (`bgw serve`) is SIGKILLed while a run trains. After a restart the run is
 // `interrupted`; resume continues from its last checkpoint (the step counter carries on) and the
@@ -14,22 +15,11 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
 afterEach(() => children.forEach((c) => c.kill('SIGKILL')));
 
+/** A real `bgw serve` (the launcher the Electron shell uses), with a 1 s checkpoint interval. */
 async function serve(db: string): Promise<{ child: ChildProcess; url: string; token: string; api: ApiClient }> {
-  const child = spawn(process.execPath, ['bin/bgw.mjs', 'serve', '--db', db, '--workers', '1', '--checkpoint-every', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const line = await new Promise<string>((res, rej) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (out.includes('\n')) res(out.split('\n')[0]!);
-    });
-    child.once('exit', (code) => rej(new Error(`bgw serve exited (${code}): ${err}`)));
-  });
-  const u = new URL(line);
-  const token = u.searchParams.get('token')!;
-  return { child, url: u.origin, token, api: createApiClient({ url: u.origin, token }) };
+  const b = await spawnBackend({ node: process.execPath, args: ['--db', db, '--workers', '1', '--checkpoint-every', '1'] });
+  children.push(b.child);
+  return { child: b.child, url: b.url.origin, token: b.token, api: createApiClient({ url: b.url.origin, token: b.token }) };
 }
 
 const spec = {
