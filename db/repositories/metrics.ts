@@ -23,9 +23,4 @@ export class MetricsRepo {
       : this.db.prepare('SELECT series, step, value FROM metrics WHERE run_id = ? AND step > ? ORDER BY series, step').all(runId, after);
     return (rows as { series: string; step: number; value: number | null }[]).map((r) => ({ series: r.series, step: r.step, value: r.value ?? Number.NaN }));
   }
-
-  maxStep(runId: number, series: string): number | null {
-    const r = this.db.prepare('SELECT max(step) AS s FROM metrics WHERE run_id = ? AND series = ?').get(runId, series) as { s: number | null };
-    return r.s;
-  }
 }

@@ -195,11 +195,13 @@ export class SamplesRepo {
    * index order (reversed for descending), so pages never overlap.
    */
   page(setId: number, q: PageQuery): { total: number; rows: SampleRowDto[] } {
-    const set = this.getSet(setId);
+    // One read of the set's row: its size, state counts and chunk layout.
+    const set = this.db.prepare('SELECT n, n_a, n_b, dim, chunk_rows FROM sample_sets WHERE id = ? AND complete = 1').get(setId) as
+      | { n: number; n_a: number; n_b: number; dim: number; chunk_rows: number }
+      | undefined;
     if (!set) throw new Error(`sample set ${setId} does not exist`);
-    const counts = this.db.prepare('SELECT n_a, n_b, chunk_rows FROM sample_sets WHERE id = ?').get(setId) as { n_a: number; n_b: number; chunk_rows: number };
     const filter: FilterName = q.state ?? 'all';
-    const total = { all: set.n, A: counts.n_a, B: counts.n_b, none: set.n - counts.n_a - counts.n_b }[filter];
+    const total = { all: set.n, A: set.n_a, B: set.n_b, none: set.n - set.n_a - set.n_b }[filter];
     const count = Math.max(0, Math.min(q.limit, total - q.offset));
     if (count === 0) return { total, rows: [] };
     // Ascending positions [lo, hi]; a descending page reads them backwards from the end.
@@ -215,7 +217,7 @@ export class SamplesRepo {
     }
     if (q.order === 'desc') ids.reverse();
     const stride = 4 * set.dim;
-    const rows = counts.chunk_rows;
+    const rows = set.chunk_rows;
     const select = q.coords
       ? `SELECT s.idx, s.u, s.logw, s.w, s.rc, s.state, substr(c.coords, (s.idx % ${rows}) * ${stride} + 1, ${stride}) AS x
          FROM samples s JOIN sample_chunks c ON c.set_id = s.set_id AND c.chunk = s.idx / ${rows}`
