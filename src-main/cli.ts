@@ -13,8 +13,9 @@ const USAGE = `usage:
   bgw export <run> --format csv|pdb [--resample N] [--set ID] -o <file>
                                                            write a run's samples (weighted, or N resampled)
   bgw resume <run>                                         continue an interrupted, failed or cancelled run
-  bgw import <file> --system NAME [--format pdb|csv|json] [--project ID] [--params JSON]
-                                                           store configurations (a start, or training data)
+  bgw import <file> --system NAME [--format pdb|csv|json] [--project ID] [--params JSON] [--forcefield NAME]
+                                                           store configurations (a start, training data, or a molecule:
+                                                           --system molecule --forcefield amber99sbildn file.pdb)
   bgw serve [--port N] [--host H --allow-remote] [--workers N]
                                                            start the API; prints its URL with the token
   bgw energy <file.pdb> --forcefield <file.xml> [--temperature K]
@@ -151,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
       const { openRepos, importFormat, readText } = await db();
       const file = rest[0];
       if (!file) throw new UsageError('import needs a file: bgw import <file> --system NAME');
-      if (!values.system) throw new UsageError('import needs --system (double-well, mueller-brown, dimer)');
+      if (!values.system) throw new UsageError('import needs --system (double-well, mueller-brown, dimer, alanine-dipeptide, molecule)');
       let params: Record<string, number> = {};
       try {
         params = values.params ? (JSON.parse(values.params) as Record<string, number>) : {};
@@ -164,10 +165,11 @@ async function main(argv: string[]): Promise<number> {
       const { importSampleSet } = await import('./backend/import/import-set');
       const format = importFormat(file, values.format);
       const text = await readText(file);
-      const set = await importSampleSet(repos.samples, { projectId, system: { name: values.system, params }, format, text, name: file }).catch((e: Error) => {
+      const system = { name: values.system, params, forcefield: values.forcefield }; // a force-field name here (energy takes an XML path)
+      const set = await importSampleSet(repos.samples, { projectId, system, format, text, name: file }).catch((e: Error) => {
         throw new UsageError(`cannot import ${file}: ${e.message}`);
       });
-      process.stdout.write(`imported ${set.n} configuration(s) from ${file} as sample set ${set.id}\n`);
+      process.stdout.write(`imported ${set.n} configuration(s) from ${file} as sample set ${set.id}${set.molecule ? ` (a molecule: run it with "system": {"name": "${values.system}"${values.system === 'molecule' ? `, "structure": {"setId": ${set.id}}` : ''}})` : ''}\n`);
       return 0;
     }
     case 'serve': {

@@ -3,6 +3,7 @@ import type { RunResult } from '../src-main/contract/run-result';
 import type { RunSpec } from '../src-main/contract/run-spec';
 import type { UmbrellaWindow } from './engine/reference/umbrella';
 import type { JobCheckpoint } from './jobs/checkpoint';
+import type { MoleculeResources } from './engine/energies/index';
 
 /**
  * Messages between the scheduler and a job worker, matched by run id (after piscina: typed
@@ -22,6 +23,8 @@ export interface JobRequest {
 export interface JobInputs {
   readonly data: Float64Array | null;
   readonly start: Float64Array | null;
+  /** Molecule systems: the structure's PDB text and the force field's XML text (the engine reads no files). */
+  readonly molecule: MoleculeResources | null;
 }
 
 export type ToWorker = { readonly type: 'start'; readonly runId: number; readonly job: JobRequest } | { readonly type: 'cancel'; readonly runId: number };

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SampleRowDto, SampleSetDto, SampleSetKind } from '../../src-main/contract/api';
 import type { SampleRow } from '../../src-main/backend/export/sample-row';
+import { FORCEFIELDS, type MoleculeSource } from '../../src-main/contract/systems';
 import { ascendingOrder } from './sort-order';
 
 /** Columns of one sample set, row-major coordinates; null columns are stored as NULL. */
@@ -25,6 +26,8 @@ export interface NewSampleSet {
   readonly dim: number;
   readonly tau: number | null;
   readonly essFraction: number | null;
+  /** Molecules: the structure template and force field the coordinates belong to. */
+  readonly molecule?: MoleculeSource | null;
 }
 
 export type PageQuery = {
@@ -49,7 +52,11 @@ interface SetRow {
   n: number;
   ess_fraction: number | null;
   chunk_rows: number;
+  has_molecule: 0 | 1;
 }
+
+/** The listed columns: the molecule's template (kilobytes per set) is read only by `molecule()`. */
+const SET_COLUMNS = 'id, project_id, run_id, kind, name, system, params, dim, tau, n, ess_fraction, chunk_rows, molecule IS NOT NULL AS has_molecule';
 
 const CHUNK_BYTES = 64 * 1024;
 const SORT_KEY = { id: 'idx', w: 'w', u: 'u', rc: 'rc' } as const;
@@ -74,7 +81,7 @@ const FILTERS = ['all', 'A', 'B', 'none'] as const;
 type FilterName = (typeof FILTERS)[number];
 const STATE_NAMES = ['A', 'B'] as const;
 const fin = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
-const toSetDto = (r: SetRow): SampleSetDto => ({ id: r.id, runId: r.run_id, projectId: r.project_id, kind: r.kind, name: r.name, system: r.system, dim: r.dim, tau: r.tau, n: r.n, essFraction: r.ess_fraction });
+const toSetDto = (r: SetRow): SampleSetDto => ({ id: r.id, runId: r.run_id, projectId: r.project_id, kind: r.kind, name: r.name, system: r.system, dim: r.dim, tau: r.tau, n: r.n, essFraction: r.ess_fraction, molecule: r.has_molecule === 1 });
 
 /**
  * Sample sets: per-sample scalars are columns (indexed, so sorting and paging by weight, energy or
@@ -97,8 +104,8 @@ export class SamplesRepo {
   createSet(s: NewSampleSet): SampleSetDto {
     const chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / (4 * s.dim)));
     const { lastInsertRowid } = this.db
-      .prepare('INSERT INTO sample_sets (project_id, run_id, kind, name, system, params, dim, tau, ess_fraction, chunk_rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(s.projectId, s.runId, s.kind, s.name, s.system, JSON.stringify(s.params ?? {}), s.dim, s.tau, fin(s.essFraction ?? undefined), chunkRows);
+      .prepare('INSERT INTO sample_sets (project_id, run_id, kind, name, system, params, dim, tau, ess_fraction, chunk_rows, molecule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(s.projectId, s.runId, s.kind, s.name, s.system, JSON.stringify(s.params ?? {}), s.dim, s.tau, fin(s.essFraction ?? undefined), chunkRows, s.molecule ? JSON.stringify({ pdb: s.molecule.pdb, forcefield: s.molecule.forcefield }) : null);
     return this.getSet(Number(lastInsertRowid), true)!;
   }
 
@@ -168,7 +175,7 @@ export class SamplesRepo {
   }
 
   getSet(id: number, includeIncomplete = false): SampleSetDto | null {
-    const r = this.db.prepare(`SELECT * FROM sample_sets WHERE id = ?${includeIncomplete ? '' : ' AND complete = 1'}`).get(id) as SetRow | undefined;
+    const r = this.db.prepare(`SELECT ${SET_COLUMNS} FROM sample_sets WHERE id = ?${includeIncomplete ? '' : ' AND complete = 1'}`).get(id) as SetRow | undefined;
     return r ? toSetDto(r) : null;
   }
 
@@ -177,12 +184,21 @@ export class SamplesRepo {
     return r ? (JSON.parse(r.params) as Record<string, number>) : {};
   }
 
+  /** The molecule a set's coordinates belong to; null for a model system's set (or no such set). */
+  molecule(id: number): MoleculeSource | null {
+    const r = this.db.prepare('SELECT molecule FROM sample_sets WHERE id = ?').get(id) as { molecule: string | null } | undefined;
+    if (!r?.molecule) return null;
+    const m = JSON.parse(r.molecule) as Partial<MoleculeSource>;
+    if (typeof m.pdb !== 'string' || !(FORCEFIELDS as readonly unknown[]).includes(m.forcefield)) throw new Error(`sample set ${id}: its stored molecule is not {pdb, forcefield}`);
+    return { pdb: m.pdb, forcefield: m.forcefield! };
+  }
+
   listSets(o: { runId?: number; projectId?: number }): SampleSetDto[] {
     const where = ['complete = 1'];
     const args: number[] = [];
     if (o.runId !== undefined) (where.push('run_id = ?'), args.push(o.runId));
     if (o.projectId !== undefined) (where.push('project_id = ?'), args.push(o.projectId));
-    return (this.db.prepare(`SELECT * FROM sample_sets WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as SetRow[]).map(toSetDto);
+    return (this.db.prepare(`SELECT ${SET_COLUMNS} FROM sample_sets WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as SetRow[]).map(toSetDto);
   }
 
   deleteSets(runId: number): void {

@@ -12,6 +12,7 @@ import type { ServiceContext } from './services/context';
 import { projectHandlers } from './services/projects';
 import { runHandlers } from './services/runs';
 import { sampleHandlers } from './services/samples';
+import { structureHandlers } from './services/structures';
 import { nvidiaGpus, systemHandlers, systemInfo } from './services/system';
 
 export interface BackendOptions {
@@ -65,7 +66,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const scheduler = new Scheduler(repos, pool, events, { checkpointEverySeconds: o.checkpointEverySeconds ?? 180, ...(o.onOutput ? { onOutput: o.onOutput } : {}) });
   let info: Promise<SystemInfo> | null = null;
   const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
-  const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx) };
+  const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx), ...structureHandlers(ctx) };
   scheduler.recover(o.startQueued ?? true);
   const call = async <C extends Channel>(channel: C, input: ApiRequest<C>): Promise<ApiOutputs[C]> => {
     const parsed = ApiInputs[channel].safeParse(input);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createSystem } from '../../workers/engine/energies/index';
 import { formatIssues, parseRunSpec, type RunSpec } from '../contract/run-spec';
+import { isMoleculeSystem } from '../contract/systems';
 import { UsageError } from './usage-error';
 
 /** Read and validate a spec file; every failure is a UsageError naming the file and the field. */
@@ -20,8 +21,9 @@ export async function loadSpec(path: string): Promise<RunSpec> {
   }
   const parsed = parseRunSpec(json);
   if (!parsed.ok) throw new UsageError(`invalid spec ${path}: ${formatIssues(parsed.issues)}`);
+  // Molecules are built when the run starts (the backend reads their structure and force field).
   try {
-    createSystem(parsed.spec.system.name, parsed.spec.system.params);
+    if (!isMoleculeSystem(parsed.spec.system.name)) createSystem(parsed.spec.system.name, parsed.spec.system.params);
   } catch (e) {
     throw new UsageError(`invalid spec ${path}: system.params: ${(e as Error).message}`);
   }

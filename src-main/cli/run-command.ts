@@ -1,3 +1,4 @@
+import { isMoleculeSystem } from '../contract/systems';
 import { randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -86,7 +87,9 @@ export async function runCommand(o: RunCommandOptions): Promise<{ run: RunDto; r
 /** A finished job's data files (not result.json), written into `staging`. */
 async function stageFiles(spec: RunSpec, out: JobOutput, staging: string): Promise<string[]> {
   const { createSystem } = await import('../../workers/engine/energies/index');
-  const system = createSystem(spec.system.name, spec.system.params);
+  const { MOLECULE_STATES } = await import('../../workers/engine/energies/molecule/system');
+  // Only the dimension and the states are needed here; a molecule's are known without its structure.
+  const system = isMoleculeSystem(spec.system.name) ? { dim: dimOf(out), states: MOLECULE_STATES } : createSystem(spec.system.name, spec.system.params);
   const files: string[] = [];
   const suffix = (tau: number): string => (tau === out.result.tau ? '' : `-tau${tau}`);
   for (const [i, windows] of (out.windows ?? []).entries()) {
@@ -142,4 +145,10 @@ export async function resumeCommand(o: Omit<RunCommandOptions, 'specPath' | 'out
   } finally {
     await backend.close();
   }
+}
+
+/** Coordinates per row of a job's first set with rows. */
+function dimOf(out: JobOutput): number {
+  const s = out.sets.find((x) => x.w.length > 0);
+  return s ? s.x.length / s.w.length : 0;
 }

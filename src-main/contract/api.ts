@@ -50,6 +50,15 @@ export const ApiInputs = {
       coords: z.boolean().default(true),
     })
     .strict(),
+  /**
+   * One configuration of a molecule as PDB text (real atom names, residues, elements, CONECT), for
+   * the 3-D viewer: a stored sample (`setId`, `index`) or explicit coordinates of a run's system
+   * (`runId`, `x`: a latent-path point, say).
+   */
+  'samples:structure': z.union([
+    z.object({ setId: id, index: z.number().int().min(0) }).strict(),
+    z.object({ runId: id, x: z.array(z.number()).min(3).max(300_000) }).strict(),
+  ]),
   /** Write a sample set to a file on the backend's machine (CLI, Electron save dialog). */
   'export:samples': z
     .object({
@@ -64,7 +73,7 @@ export const ApiInputs = {
     .strict(),
   /** A starting configuration or training data from a PDB, CSV or JSON file's text. */
   'import:samples': z
-    .object({ projectId: id, system: z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}) }), format: z.enum(['pdb', 'csv', 'json']), text: z.string().max(128 * 1024 * 1024, 'at most 128 MiB of text per import'), name: name.optional() })
+    .object({ projectId: id, system: z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}), forcefield: z.string().optional() }), format: z.enum(['pdb', 'csv', 'json']), text: z.string().max(128 * 1024 * 1024, 'at most 128 MiB of text per import'), name: name.optional() })
     .strict(),
 } as const;
 
@@ -141,6 +150,17 @@ export interface SampleSetDto {
   readonly tau: number | null;
   readonly n: number;
   readonly essFraction: number | null;
+  /** The set's coordinates are a molecule's atoms (3-D viewer, Ramachandran angles, PDB with CONECT). */
+  readonly molecule: boolean;
+}
+
+export interface StructureDto {
+  /** One MODEL with CONECT records; coordinates in Å. */
+  readonly pdb: string;
+  readonly atoms: number;
+  /** Reduced energy u = E/kT and kJ/mol, where computed (null for a stored row without energy). */
+  readonly u: number | null;
+  readonly energyKJ: number | null;
 }
 
 export interface SampleRowDto {
@@ -171,6 +191,7 @@ export interface ApiOutputs {
   'runs:metrics': MetricPoint[];
   'samples:sets': SampleSetDto[];
   'samples:page': { total: number; rows: SampleRowDto[] };
+  'samples:structure': StructureDto;
   'export:samples': { path: string; rows: number; bytes: number };
   'import:samples': SampleSetDto;
 }

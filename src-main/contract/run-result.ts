@@ -4,6 +4,7 @@ import type { LatentPath } from '../../workers/engine/interpolation';
 import type { BufferStats, ExploreProgress } from '../../workers/engine/samplers/explore';
 import type { TrainProgress } from '../../workers/engine/train/trainer';
 import type { RunSpec } from './run-spec';
+import type { SurfaceResult } from './surface';
 
 /**
  * What a finished run reports (`result.json`), for both methods: a generator run and an
@@ -45,6 +46,8 @@ export interface RunResult {
   readonly umbrella: UmbrellaSummary | null;
   /** Latent interpolation between the two states' start configurations (generator runs). */
   readonly path: LatentPath | null;
+  /** Systems with a 2-D surface (molecules: the Ramachandran plot), at the primary temperature. */
+  readonly surface: SurfaceResult | null;
   readonly timing: {
     readonly exploreSeconds: number;
     readonly trainSeconds: number;
@@ -65,6 +68,8 @@ export interface ExploreSummary {
   readonly skippedSteps: number;
   /** The final buffer: fraction in each state, RC histogram, lowest and highest RC reached. */
   readonly buffer: BufferStats;
+  /** Molecules: fraction of the final buffer in each named basin (e.g. C7eq, αR, C7ax). */
+  readonly basins: readonly { readonly name: string; readonly fraction: number }[] | null;
   readonly seconds: number;
 }
 
@@ -86,4 +91,4 @@ export type RunEvent =
   /** ESS / N of a small fresh batch at τ = 1 while training (every ~2 % of the steps). */
   | { readonly type: 'ess'; readonly step: number; readonly essFraction: number };
 
-export type { BackendReport };
+export type { BackendReport, SurfaceResult };

@@ -55,7 +55,7 @@ describe('parseRunSpec: a valid spec', () => {
     expect(s.seed).toBeUndefined();
     expect(s.data).toBeUndefined();
     expect(s.system).toEqual({ name: 'double-well', params: {} });
-    expect(s.flow).toEqual({ layers: 'RRRR', hidden: [32, 32], sScale: 1, whiten: false });
+    expect(s.flow).toEqual({ layers: 'RRRR', hidden: [32, 32], sScale: 1, whiten: false, coordinates: 'cartesian' });
     expect(s.training.clipNorm).toBe(100);
     expect(s.training.stages).toEqual([
       {
@@ -368,6 +368,38 @@ describe('parseRunSpec: umbrella sampling', () => {
   });
 });
 
+const SHIPPED_ALANINE = {
+  pdb: readFileSync(join(ROOT, 'data/molecules/alanine-dipeptide.pdb'), 'utf8'),
+  forcefieldXml: readFileSync(join(ROOT, 'data/forcefields/amber99sbildn.xml'), 'utf8'),
+};
+
+describe('molecule specs', () => {
+  const ala = (): Record<string, any> => ({
+    system: { name: 'alanine-dipeptide' },
+    data: { source: 'md', frames: 100 },
+    flow: { layers: 'RR', hidden: [8], coordinates: 'mixed' },
+    training: { stages: [{ iterations: 5, lr: 1e-3, batch: 8, wML: 1 }] },
+    sampling: { n: 100 },
+  });
+  it('the alanine dipeptide spec parses with MD data and mixed coordinates (defaults filled in)', () => {
+    const s = generator(parseRunSpec(ala()));
+    expect(s.data).toMatchObject({ source: 'md', chains: 1, stride: 100, dt: 0.001, gamma: 1 });
+    expect(s.flow.coordinates).toBe('mixed');
+  });
+  it('MD needs a molecule → data.source', () => {
+    expectIssueAt({ ...ala(), system: { name: 'dimer' }, flow: { layers: 'RR', hidden: [8] } }, 'data.source', /needs a molecule/);
+  });
+  it('mixed coordinates need a molecule → flow.coordinates', () => {
+    expectIssueAt({ ...ala(), system: { name: 'double-well' }, data: DATA }, 'flow.coordinates', /need a molecule/);
+  });
+  it('a user molecule needs its structure → system.structure; a built-in system takes no force field → system.forcefield', () => {
+    expectIssueAt({ ...ala(), system: { name: 'molecule' } }, 'system.structure', /imported PDB set/);
+    expectIssueAt({ ...ala(), system: { name: 'dimer', forcefield: 'amber99sbildn' } }, 'system.forcefield', /not a molecule/);
+    expectIssueAt({ ...ala(), system: { name: 'alanine-dipeptide', forcefield: 'charmm36' } }, 'system.forcefield');
+    expectIssueAt({ ...ala(), system: { name: 'alanine-dipeptide', params: { temperature: -3 } } }, 'system.params.temperature', /\(0, 5000\]/);
+  });
+});
+
 describe('shipped examples', () => {
   it('examples/ holds at least one spec, and every examples/*.json parses and builds its system', () => {
     const files = existsSync(EXAMPLES) ? readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort() : [];
@@ -384,7 +416,8 @@ describe('shipped examples', () => {
       const r = parseRunSpec(json);
       if (!r.ok) throw new Error(`examples/${f}: ${formatIssues(r.issues)}`);
       // What `bgw run` checks beyond the schema: the system params must be known to the system.
-      expect(() => createSystem(r.spec.system.name, r.spec.system.params), `examples/${f}`).not.toThrow();
+      const molecule = r.spec.system.name === 'alanine-dipeptide' ? SHIPPED_ALANINE : null;
+      expect(() => createSystem(r.spec.system.name, r.spec.system.params, molecule), `examples/${f}`).not.toThrow();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -195,7 +196,14 @@ describe('dimer', () => {
 
 describe('registry', () => {
   it('creates every system and validates params by name', () => {
-    for (const name of SYSTEM_NAMES) expect(createSystem(name).name).toBe(name);
+    const molecule = { pdb: readFileSync('data/molecules/alanine-dipeptide.pdb', 'utf8'), forcefieldXml: readFileSync('data/forcefields/amber99sbildn.xml', 'utf8') };
+    for (const name of SYSTEM_NAMES) expect(createSystem(name, {}, molecule).name).toBe(name);
+    // A molecule without its structure and force field is refused, naming what is missing.
+    expect(() => createSystem('alanine-dipeptide')).toThrow(/structure \(PDB\) and force field/);
+    expect(createSystem('molecule', { temperature: 600 }, molecule).energy64(createSystem('molecule', {}, molecule).start(0))).toBeCloseTo(
+      createSystem('molecule', {}, molecule).energy64(createSystem('molecule', {}, molecule).start(0)) / 2,
+      9,
+    );
     expect(createSystem('double-well', { dim: 5 }).dim).toBe(5);
     expect(createSystem('dimer', { nSolvent: 4 }).dim).toBe(12);
     expect(() => createSystem('double-well', { k: 'x' })).toThrow(/'k'/);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from './energies/types';
-import type { Flow } from './flows/types';
+import { xDimOf, type Flow } from './flows/types';
 import { essFraction, logWeights } from './reweighting';
 import type { Rng } from './rng';
 
@@ -10,14 +10,14 @@ import type { Rng } from './rng';
  * every few dozen steps (512 samples cost ~1 % of a 76-D training step budget at that rate).
  */
 export function essProbe(flow: Flow, system: ModelSystem, o: { n: number; tau: number; rng: Rng }): number {
-  const dim = flow.dim;
-  const z = o.rng.normals(new Float32Array(o.n * dim), Math.sqrt(o.tau));
+  const zDim = flow.dim, dim = xDimOf(flow);
+  const z = o.rng.normals(new Float32Array(o.n * zDim), Math.sqrt(o.tau));
   const zNormSq = new Float64Array(o.n);
-  for (let i = 0; i < o.n; i++) for (let j = 0; j < dim; j++) zNormSq[i]! += z[i * dim + j]! ** 2;
+  for (let i = 0; i < o.n; i++) for (let j = 0; j < zDim; j++) zNormSq[i]! += z[i * zDim + j]! ** 2;
   let x: Float32Array = new Float32Array(0);
   let logDet = new Float64Array(0);
   tf.tidy(() => {
-    const r = flow.forward(tf.tensor2d(z, [o.n, dim]));
+    const r = flow.forward(tf.tensor2d(z, [o.n, zDim]));
     x = r.x.dataSync() as Float32Array;
     logDet = Float64Array.from(r.logDet.dataSync());
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from './energies/types';
-import type { Flow } from './flows/types';
+import { xDimOf, type Flow } from './flows/types';
 
 /** A path through configuration space, straight in latent space (paper Fig. 2F). */
 export interface LatentPath {
@@ -20,7 +20,7 @@ export interface LatentPath {
  * whose energy stays low: it has learned a low-energy transition route, not a straight line in x.
  */
 export function latentPath(flow: Flow, system: ModelSystem, xA: Float64Array, xB: Float64Array, points: number): LatentPath {
-  const dim = flow.dim;
+  const dim = xDimOf(flow), zDim = flow.dim;
   if (xA.length !== dim || xB.length !== dim) throw new Error(`latentPath: end points need ${dim} coordinates`);
   if (!(Number.isInteger(points) && points >= 2)) throw new Error('latentPath: points must be an integer ≥ 2');
   const t = Array.from({ length: points }, (_, i) => i / (points - 1));
@@ -32,7 +32,7 @@ export function latentPath(flow: Flow, system: ModelSystem, xA: Float64Array, xB
     return [flow.forward(z).x.dataSync() as Float32Array, ends.dataSync() as Float32Array];
   });
   let d2 = 0;
-  for (let j = 0; j < dim; j++) d2 += (zs![dim + j]! - zs![j]!) ** 2;
+  for (let j = 0; j < zDim; j++) d2 += (zs![zDim + j]! - zs![j]!) ** 2;
   const x: number[][] = [];
   const u: (number | null)[] = [];
   const rc: number[] = [];

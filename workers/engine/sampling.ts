@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from './energies/types';
-import type { Flow } from './flows/types';
+import { xDimOf, type Flow } from './flows/types';
 import { logWeights } from './reweighting';
 import type { Rng } from './rng';
 import { abortError, yieldToEventLoop } from './cancel';
@@ -30,7 +30,8 @@ export async function sampleFlow(
   o: { n: number; tau: number; chunk: number; rng: Rng; signal?: AbortSignal },
 ): Promise<GeneratedSamples> {
   const { n, tau, chunk, rng } = o;
-  const dim = flow.dim;
+  const zDim = flow.dim;
+  const dim = xDimOf(flow);
   const x = new Float32Array(n * dim);
   const zNormSq = new Float64Array(n);
   const logDet = new Float64Array(n);
@@ -39,14 +40,14 @@ export async function sampleFlow(
     await yieldToEventLoop();
     if (o.signal?.aborted) throw abortError();
     const m = Math.min(chunk, n - start);
-    const z = rng.normals(new Float32Array(m * dim), std);
+    const z = rng.normals(new Float32Array(m * zDim), std);
     for (let i = 0; i < m; i++) {
       let s = 0;
-      for (let j = 0; j < dim; j++) s += z[i * dim + j]! ** 2;
+      for (let j = 0; j < zDim; j++) s += z[i * zDim + j]! ** 2;
       zNormSq[start + i] = s;
     }
     const [xs, ld] = tf.tidy(() => {
-      const r = flow.forward(tf.tensor2d(z, [m, dim]));
+      const r = flow.forward(tf.tensor2d(z, [m, zDim]));
       return [r.x.dataSync() as Float32Array, r.logDet.dataSync() as Float32Array];
     });
     x.set(xs!, start * dim);

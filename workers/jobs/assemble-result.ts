@@ -11,6 +11,8 @@ export interface TrainingData {
   readonly x: Float64Array;
   readonly acceptance: number;
   readonly seconds: number;
+  /** Contiguous blocks of `x` for block-average error bars (MD: chains × 5); absent for independent samples. */
+  readonly blocks?: number;
 }
 
 /** How exploration went, whether it ran in this process or before a resume. */
@@ -32,7 +34,14 @@ export function assembleResult(
   data: TrainingData | null,
   summary: TrainSummary,
   estimates: TemperatureEstimate[],
-  t: { sampleSeconds: number; totalSeconds: number; explored: ExploreOutcome | null; path: RunResult['path'] },
+  t: {
+    sampleSeconds: number;
+    totalSeconds: number;
+    explored: ExploreOutcome | null;
+    path: RunResult['path'];
+    surface: RunResult['surface'];
+    exploreBasins: ExploreSummary['basins'];
+  },
 ): RunResult {
   const ex = t.explored;
   const explore: ExploreSummary | null =
@@ -44,6 +53,7 @@ export function assembleResult(
           finalStep: ex.finalStep,
           skippedSteps: ex.skippedSteps,
           buffer: ex.stats,
+          basins: t.exploreBasins,
           seconds: ex.seconds,
         }
       : null;
@@ -75,6 +85,7 @@ export function assembleResult(
     training: { steps: summary.steps, skippedSteps: summary.skippedSteps, finalLoss: summary.finalLoss },
     umbrella: null,
     path: t.path,
+    surface: t.surface,
     timing: {
       exploreSeconds: ex?.seconds ?? 0,
       trainSeconds: summary.seconds,

@@ -5,6 +5,8 @@ import { withFault } from '../engine/energies/faulty';
 import { createSystem } from '../engine/energies/index';
 import type { ModelSystem } from '../engine/energies/types';
 import { estimate, type TemperatureEstimate } from '../engine/estimates';
+import { alignMolecule, basinFractions, exploreStartMd, fitMixed, mdData, mixedTopology, surfaceOf } from './molecule-steps';
+import { project } from '../engine/surface';
 import { buildFlow, type BuiltFlow } from '../engine/flows/build';
 import { deserializeFlow, serializeFlow } from '../engine/flows/serialize';
 import { Rng } from '../engine/rng';
@@ -60,7 +62,7 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
   const passed = backend.passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
   emit({ type: 'phase', phase: 'backend', message: `backend ${backend.detail}${passed ? ` (passed over ${passed})` : ''}` });
   let trainStepNow = 0;
-  const base = createSystem(spec.system.name, spec.system.params);
+  const base = createSystem(spec.system.name, spec.system.params, o.inputs?.molecule ?? null);
   const failAt = spec.faults?.energyThrowsAtStep;
   const system = failAt ? withFault(base, () => trainStepNow + 1 >= failAt, `injected fault: energy threw at training step ${failAt}`) : base;
   const rng = new Rng(o.seed);
@@ -76,8 +78,8 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
   const sampleOnly = o.sampleOnly === true;
   if (sampleOnly && resume?.phase !== 'trained') throw new Error('sample more needs a finished run with a saved generator');
   const needsData = !sampleOnly && resume?.phase !== 'trained';
-  const data = needsData ? makeData(spec, system, dataRng, emit, o.inputs?.data ?? null) : null;
-  const built = resume ? deserializeFlow(resume.flow, trainRng) : buildFlow(spec.flow, system.dim, trainRng);
+  const data = needsData ? makeData(spec, system, dataRng, emit, o.inputs?.data ?? null, o.signal) : null;
+  const built = resume ? deserializeFlow(resume.flow, trainRng) : buildFlow(spec.flow, system.dim, trainRng, mixedTopology(system));
   if (resume && !sampleOnly) {
     trainRng = new Rng(resume.state.rng.train);
     sampleRng = new Rng(resume.state.rng.sample);
@@ -90,6 +92,9 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
       if (!data) throw new Error('flow.whiten needs training data to fit on (add a "data" section)');
       built.whitening.fit(data.x);
     }
+    // Exploration from one configuration has no data yet: its mixed transform is fitted on the
+    // short MD around the start that also fills its initial buffer (runExplore).
+    if (built.mixed && !resume && data) fitMixed(built, data.x, emit);
     let explored: ExploreBuffer | null = resume?.buffer ? decodeBuffer(resume.buffer) : null;
     const snapshot = (phase: JobCheckpoint['phase'], step: number, s: Omit<CheckpointState, 'rng'>, adam: AdamState | null): void =>
       o.onCheckpoint?.({
@@ -123,7 +128,7 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
         system,
         stages: spec.training.stages,
         data: data?.x ?? (explored ? Float64Array.from(explored.buffer) : null),
-        dataTau: spec.data?.source === 'metropolis' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1),
+        dataTau: spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1),
         rng: trainRng,
         clipNorm: spec.training.clipNorm,
         onProgress: (p) => {
@@ -164,16 +169,22 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
       return { ...e, mcmc: { acceptance: chain.acceptance, deltaF: chainDeltaF(states) } };
     });
     const points = spec.analysis.pathPoints;
-    const path = points >= 2 ? latentPath(built.flow, system, configuration(system, spec.analysis.pathFrom), configuration(system, spec.analysis.pathTo), points) : null;
+    // Molecule ends are aligned like the training data: the mixed transform expects aligned configurations.
+    const end = (c: typeof spec.analysis.pathFrom): Float64Array => alignMolecule(system, configuration(system, c));
+    const path = points >= 2 ? latentPath(built.flow, system, end(spec.analysis.pathFrom), end(spec.analysis.pathTo), points) : null;
+    const surface = surfaceOf(system, samples, estimates, data, spec, statsRng, path);
+    const exploreBasins = explored && system.surface ? basinFractions(system.surface, project(system.surface, explored.buffer, system.dim)) : null;
     const result = assembleResult(spec, o.seed, system, backend, built, data, summary, estimates, {
       sampleSeconds,
       totalSeconds: (performance.now() - t0) / 1000,
       explored: exploreOutcome,
       path,
+      surface,
+      exploreBasins,
     });
     // "Sample more" reports only its own samples: the buffer belongs to the run it sampled from.
     const exploredOut = explored && !sampleOnly ? { x: explored.buffer, u: explored.u, rc: explored.rc } : null;
-    const reference = spec.data?.source === 'metropolis' && data && !sampleOnly ? data.x : null;
+    const reference = (spec.data?.source === 'metropolis' || spec.data?.source === 'md') && data && !sampleOnly ? data.x : null;
     return { result, samples, flowBytes: serializeFlow(built), explored: exploredOut, reference };
   } finally {
     built.flow.dispose();
@@ -218,6 +229,7 @@ async function runExplore(
   if (d?.source !== 'configuration' || !e) return null;
   const x0 = configuration(system, d.start, o.inputs?.start ?? null);
   const from = resume?.phase === 'explore' && resume.buffer && resume.state.explore ? { ...resume.state.explore, ...decodeBuffer(resume.buffer), adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : null;
+  const initial = !from && built.mixed ? exploreStartMd(system, x0, d.bufferSize, built, rng, emit, o.signal) : undefined;
   emit({ type: 'phase', phase: 'explore', message: from ? `resuming exploration at iteration ${from.iteration}` : `exploring from one configuration (rc ${system.rc64(x0).toFixed(3)}): ${e.iterations} iterations` });
   const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
   const r = await explore({
@@ -236,6 +248,7 @@ async function runExplore(
     rng,
     bins: { min: lo, max: hi, n: spec.analysis.bins },
     onProgress: (p) => emit({ type: 'explore', ...p }),
+    ...(initial ? { initial } : {}),
     onCheckpoint,
     ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
     ...(from ? { resume: from } : {}),
@@ -247,11 +260,12 @@ async function runExplore(
   };
 }
 
-function makeData(spec: GeneratorSpec, system: ModelSystem, rng: Rng, emit: (e: RunEvent) => void, stored: Float64Array | null): TrainingData | null {
+function makeData(spec: GeneratorSpec, system: ModelSystem, rng: Rng, emit: (e: RunEvent) => void, stored: Float64Array | null, signal?: AbortSignal): TrainingData | null {
+  if (spec.data?.source === 'md') return mdData(spec.data, system, rng, emit, signal);
   if (spec.data?.source === 'samples') {
     if (!stored || stored.length === 0 || stored.length % system.dim !== 0) throw new Error(`training data (sample set ${spec.data.setId}) was not loaded or does not match the system's ${system.dim} coordinates`);
     emit({ type: 'phase', phase: 'data', message: `training data: ${stored.length / system.dim} stored configurations (set ${spec.data.setId})` });
-    return { x: stored, acceptance: Number.NaN, seconds: 0 };
+    return { x: alignMolecule(system, stored), acceptance: Number.NaN, seconds: 0 };
   }
   if (spec.data?.source !== 'metropolis') return null;
   const d = spec.data;

@@ -1,6 +1,6 @@
 import type { RunEvent, RunResult } from '../../src-main/contract/run-result';
 import type { UmbrellaSpec } from '../../src-main/contract/run-spec';
-import { createSystem } from '../engine/energies/index';
+import { createSystem, type MoleculeResources } from '../engine/energies/index';
 import type { TemperatureEstimate } from '../engine/estimates';
 import { quadratureReference } from '../engine/reference/quadrature';
 import { defaultWindows, umbrellaSampling, type UmbrellaWindow } from '../engine/reference/umbrella';
@@ -19,11 +19,11 @@ export interface UmbrellaOutput {
  */
 export async function runUmbrella(
   spec: UmbrellaSpec,
-  o: { seed: number; onEvent?: (e: RunEvent) => void; signal?: AbortSignal },
+  o: { seed: number; onEvent?: (e: RunEvent) => void; signal?: AbortSignal; molecule?: MoleculeResources | null },
 ): Promise<UmbrellaOutput> {
   const t0 = performance.now();
   const emit = o.onEvent ?? (() => {});
-  const system = createSystem(spec.system.name, spec.system.params);
+  const system = createSystem(spec.system.name, spec.system.params, o.molecule ?? null);
   const u = spec.umbrella;
   const rng = new Rng(o.seed);
   const sampleRng = rng.split();
@@ -104,6 +104,7 @@ export async function runUmbrella(
       seconds,
     },
     path: null,
+    surface: null,
     timing: { exploreSeconds: 0, trainSeconds: 0, msPerStep: 0, samplesPerSecond: 0, totalSeconds: (performance.now() - t0) / 1000 },
     spec,
     finishedAt: new Date().toISOString(),

@@ -64,7 +64,7 @@ type Hooks = { onEvent: (e: RunEvent) => void; signal: AbortSignal; onCheckpoint
 
 async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
   if (job.spec.method === 'umbrella') {
-    const r = await runUmbrella(job.spec, { seed: job.seed, onEvent: h.onEvent, signal: h.signal });
+    const r = await runUmbrella(job.spec, { seed: job.seed, onEvent: h.onEvent, signal: h.signal, molecule: job.inputs.molecule });
     return { result: r.result, sets: [], flow: null, windows: r.windows };
   }
   const r = await runTrainSample(job.spec, {
@@ -91,17 +91,17 @@ async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
   }));
   if (r.explored) {
     const n = r.explored.u.length;
-    const [A, B] = createSystem(job.spec.system.name, job.spec.system.params).states;
+    const [A, B] = createSystem(job.spec.system.name, job.spec.system.params, job.inputs.molecule).states;
     const state = Int8Array.from(r.explored.rc, (v) => (v >= A.min && v < A.max ? 0 : v >= B.min && v < B.max ? 1 : -1));
     sets.push({ kind: 'explored', name: 'exploration buffer', tau: job.spec.explore?.tau ?? null, essFraction: null, x: r.explored.x, u: r.explored.u, logw: null, w: new Float64Array(n).fill(1 / n), rc: r.explored.rc, state });
   }
-  if (r.reference && job.spec.data?.source === 'metropolis') sets.push(referenceSet(job, r.reference));
+  if (r.reference) sets.push(referenceSet(job, r.reference));
   return { result: r.result, sets, flow: r.flowBytes, windows: null };
 }
 
 /** The Metropolis training data as a stored set (equal weights), with energies, RC and state. */
 function referenceSet(job: JobRequest, x: Float64Array): OutputSet {
-  const system = createSystem(job.spec.system.name, job.spec.system.params);
+  const system = createSystem(job.spec.system.name, job.spec.system.params, job.inputs.molecule);
   const dim = system.dim;
   const n = x.length / dim;
   const u = new Float64Array(n);
@@ -114,6 +114,8 @@ function referenceSet(job: JobRequest, x: Float64Array): OutputSet {
     const v = (rc[i] = system.rc64(row));
     state[i] = v >= A.min && v < A.max ? 0 : v >= B.min && v < B.max ? 1 : -1;
   }
-  const tau = job.spec.method === 'generator' && job.spec.data?.source === 'metropolis' ? job.spec.data.temperature : 1;
-  return { kind: 'reference', name: `Metropolis reference τ=${tau}`, tau, essFraction: null, x: Float32Array.from(x), u, logw: null, w: new Float64Array(n).fill(1 / n), rc, state };
+  const d = job.spec.method === 'generator' ? job.spec.data : undefined;
+  const tau = d?.source === 'metropolis' || d?.source === 'md' ? d.temperature : 1;
+  const what = d?.source === 'md' ? 'MD' : 'Metropolis';
+  return { kind: 'reference', name: `${what} reference τ=${tau}`, tau, essFraction: null, x: Float32Array.from(x), u, logw: null, w: new Float64Array(n).fill(1 / n), rc, state };
 }

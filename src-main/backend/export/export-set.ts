@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SamplesRepo } from '../../../db/repositories/samples';
-import { systemTopology } from '../../../workers/engine/energies/topology';
 import { Rng } from '../../../workers/engine/rng';
-import { isSystemName } from '../../contract/systems';
+import { isMoleculeSystem, isSystemName } from '../../contract/systems';
+import { buildSystem } from '../molecules';
 import { writeSampleRowsCsv } from './csv';
 import { writeSampleRowsPdb } from './pdb';
 import { resampleIndices, resampledRows } from './resampled';
@@ -33,15 +33,18 @@ export async function exportSampleSet(samples: SamplesRepo, r: ExportRequest): P
   const out = resolve(r.path);
   if (r.protect.some((p) => resolve(p) === out)) throw new ExportTargetError(`${out} is one of the database's own files`);
   if (!r.overwrite && existsSync(out)) throw new ExportTargetError(`${out} exists (pass overwrite to replace it)`);
-  // Files name states as the system does ('left', 'closed', …), like `bgw run --out`'s samples.csv.
-  const { createSystem } = await import('../../../workers/engine/energies/index');
-  const [A, B] = createSystem(set.system, samples.params(r.setId)).states;
+  // Files name states as the system does ('left', 'closed', …), like `bgw run --out`'s samples.csv;
+  // a molecule's set carries its structure, whose atoms and bonds the PDB writes.
+  const molecule = samples.molecule(r.setId);
+  if (isMoleculeSystem(set.system) && !molecule) throw new Error(`sample set ${r.setId} (${set.system}) has no stored structure`);
+  const { system, topology } = await buildSystem(set.system, samples.params(r.setId), molecule);
+  const [A, B] = system.states;
   const named = function* (rows: Iterable<SampleRow>): Generator<SampleRow> {
     for (const row of rows) yield { ...row, state: row.state === 'A' ? A.name : row.state === 'B' ? B.name : null };
   };
   const rows0 = r.resample ? resampledRows(samples.iterate(r.setId), resampleIndices(samples.weights(r.setId), r.resample, new Rng(r.seed))) : samples.iterate(r.setId);
   const n = r.resample ?? set.n;
   const rows = named(rows0);
-  const written = r.format === 'csv' ? await writeSampleRowsCsv(out, set.dim, rows) : await writeSampleRowsPdb(out, systemTopology(set.system, samples.params(r.setId)), rows, n);
+  const written = r.format === 'csv' ? await writeSampleRowsCsv(out, set.dim, rows) : await writeSampleRowsPdb(out, topology, rows, n);
   return { path: out, rows: written, bytes: (await stat(out)).size };
 }

@@ -1,28 +1,45 @@
 import type { SampleSetDto } from '../../contract/api';
-import { isSystemName, systemDim } from '../../contract/systems';
+import { isMoleculeSystem, isSystemName, systemDim, type MoleculeSource, type SystemName } from '../../contract/systems';
 import type { SamplesRepo } from '../../../db/repositories/samples';
-import { importConfigurations, type ImportFormat } from './index';
+import type { ModelSystem } from '../../../workers/engine/energies/types';
+import { buildSystem } from '../molecules';
+import { importConfigurations, ImportError, type ImportFormat } from './index';
+import { readMolecule } from './molecule';
 
 export interface ImportRequest {
   readonly projectId: number;
-  readonly system: { readonly name: string; readonly params: Record<string, number> };
+  readonly system: { readonly name: string; readonly params: Record<string, number>; readonly forcefield?: string | undefined };
   readonly format: ImportFormat;
   readonly text: string;
   readonly name?: string | undefined;
 }
 
+/** A model system's configurations (no force field: it is no molecule). */
+async function readModelSystem(name: Exclude<SystemName, 'alanine-dipeptide' | 'molecule'>, r: ImportRequest): Promise<{ system: ModelSystem; x: Float64Array; n: number }> {
+  if (r.system.forcefield !== undefined) throw new ImportError(`${name} is not a molecule: it takes no force field`);
+  const dim = systemDim(name, r.system.params)!;
+  const { x, n } = importConfigurations(r.text, r.format, { name, params: r.system.params, dim });
+  return { system: (await buildSystem(name, r.system.params, null)).system, x, n };
+}
+
 /**
  * Parse configurations (ImportError with the line on malformed input) and store them as an
  * `imported` sample set with their energies, RC and state, equally weighted: a starting
- * configuration or training data for a run (`data.source: "samples"`).
+ * configuration or training data for a run (`data.source: "samples"`), or for a molecule its
+ * structure (`system.structure`). A molecule's set carries its template and force field. Every
+ * check (parsing, typing the molecule, energies) comes before anything is stored.
  */
 export async function importSampleSet(samples: SamplesRepo, r: ImportRequest): Promise<SampleSetDto> {
-  if (!isSystemName(r.system.name)) throw new Error(`unknown system '${r.system.name}'`);
-  const dim = systemDim(r.system.name, r.system.params);
-  const { x, n } = importConfigurations(r.text, r.format, { name: r.system.name, params: r.system.params, dim });
+  const name = r.system.name;
+  if (!isSystemName(name)) throw new Error(`unknown system '${name}'`);
+  let read: { system: ModelSystem; x: Float64Array; n: number; molecule: MoleculeSource | null };
+  if (isMoleculeSystem(name)) {
+    const m = await readMolecule(name, { params: r.system.params, forcefield: r.system.forcefield, format: r.format, text: r.text });
+    read = { system: m.built.system, x: m.x, n: m.n, molecule: m.molecule };
+  } else read = { ...(await readModelSystem(name, r)), molecule: null };
+  const { system: sys, x, n, molecule } = read;
   if (n === 0) throw new Error('the file holds no configurations');
-  const { createSystem } = await import('../../../workers/engine/energies/index');
-  const sys = createSystem(r.system.name, r.system.params);
+  const dim = sys.dim;
   const u = new Float64Array(n);
   const rc = new Float64Array(n);
   const state = new Int8Array(n);
@@ -32,7 +49,7 @@ export async function importSampleSet(samples: SamplesRepo, r: ImportRequest): P
     rc[i] = sys.rc64(row);
     state[i] = sys.states.findIndex((s) => rc[i]! >= s.min && rc[i]! < s.max);
   }
-  const set = samples.createSet({ projectId: r.projectId, runId: null, kind: 'imported', name: r.name ?? `imported ${r.format}`, system: r.system.name, params: r.system.params, dim, tau: null, essFraction: null });
+  const set = samples.createSet({ projectId: r.projectId, runId: null, kind: 'imported', name: r.name ?? `imported ${r.format}`, system: name, params: r.system.params, dim, tau: null, essFraction: null, molecule });
   await samples.insertAll(set.id, { x: Float32Array.from(x), u, logw: null, w: new Float64Array(n).fill(1 / n), rc, state }, n);
   return samples.getSet(set.id)!;
 }

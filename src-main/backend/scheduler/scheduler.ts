@@ -1,7 +1,8 @@
 import type { Repositories } from '../../../db/index';
 import type { RunDto, RunStatus } from '../../contract/api';
 import type { JobOutput, JobRequest } from '../../../workers/protocol';
-import { resolveStoredInputs } from './stored-inputs';
+import type { MoleculeSource } from '../../contract/systems';
+import { resolveRunInputs } from './stored-inputs';
 import type { EventBus } from '../events';
 import type { WorkerPool } from './pool';
 
@@ -120,7 +121,7 @@ export class Scheduler {
       }
     };
     try {
-      const request = this.request(runId, job);
+      const { request, molecule } = this.request(runId, job);
       this.setStatus(runId, 'running');
       this.repos.samples.deleteSets(runId); // a resumed run replaces what an earlier attempt left
       let backend: string | undefined;
@@ -139,7 +140,7 @@ export class Scheduler {
           }),
       });
       if (writeError) throw writeError;
-      await this.persist(runId, job.projectId, job.spec.system, output);
+      await this.persist(runId, job.projectId, job.spec.system, molecule, output);
       this.setStatus(runId, 'completed');
       // After the run is safely stored: a failure here (an unwritable --out) is the caller's.
       await this.o.onOutput?.(runId, output);
@@ -161,24 +162,28 @@ export class Scheduler {
     }
   }
 
-  private request(runId: number, job: NonNullable<ReturnType<Repositories['runs']['job']>>): JobRequest {
+  /**
+   * The job and the run's molecule (stored with each of its sets). Stored inputs are read only
+   * while training remains: a trained run (or a "sample more" run) samples without them, but every
+   * run of a molecule needs its structure and force field.
+   */
+  private request(runId: number, job: NonNullable<ReturnType<Repositories['runs']['job']>>): { request: JobRequest; molecule: MoleculeSource | null } {
     const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds };
-    const none = { data: null, start: null };
     if (job.kind === 'sample') {
       const from = job.parentId === null ? null : this.repos.checkpoints.latest(job.parentId);
       if (from?.phase !== 'trained') throw new Error(`run ${runId} samples from run ${job.parentId}, which has no saved generator`);
-      return { ...base, resume: from, sampleOnly: true, inputs: none };
+      const { inputs, molecule } = resolveRunInputs(this.repos.samples, job.spec, { read: true, training: false });
+      return { request: { ...base, resume: from, sampleOnly: true, inputs }, molecule };
     }
     const resume = this.repos.checkpoints.latest(runId);
-    // Stored inputs are read only while training remains: a trained run samples without them.
-    const inputs = resume?.phase === 'trained' ? none : resolveStoredInputs(this.repos.samples, job.spec);
-    return { ...base, resume, sampleOnly: false, inputs };
+    const { inputs, molecule } = resolveRunInputs(this.repos.samples, job.spec, { read: true, training: resume?.phase !== 'trained' });
+    return { request: { ...base, resume, sampleOnly: false, inputs }, molecule };
   }
 
-  private async persist(runId: number, projectId: number, system: { name: string; params: Record<string, number> }, out: JobOutput): Promise<void> {
+  private async persist(runId: number, projectId: number, system: { name: string; params: Record<string, number> }, molecule: MoleculeSource | null, out: JobOutput): Promise<void> {
     for (const s of out.sets) {
       const n = s.w.length;
-      const set = this.repos.samples.createSet({ projectId, runId, kind: s.kind, name: s.name, system: system.name, params: system.params, dim: s.x.length / Math.max(1, n), tau: s.tau, essFraction: s.essFraction });
+      const set = this.repos.samples.createSet({ projectId, runId, kind: s.kind, name: s.name, system: system.name, params: system.params, dim: s.x.length / Math.max(1, n), tau: s.tau, essFraction: s.essFraction, molecule });
       await this.repos.samples.insertAll(set.id, s, n);
     }
     this.repos.runs.saveResult(runId, out.result);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { systemDim } from '../systems';
-import { BackendSchema, commonFields, distinctTemperatures, endpoint, positive, temperatures } from './parts';
+import { isMoleculeSystem, systemDim } from '../systems';
+import { BackendSchema, commonFields, distinctTemperatures, endpoint, positive, SetRowSchema, temperatures } from './parts';
+
+export { SetRowSchema };
 
 // A generator run: (reference data | exploration from one configuration) → staged training →
 // sampling → reweighting. docs/run-spec.md describes every field.
@@ -48,6 +50,29 @@ const MetropolisDataSchema = z
   })
   .strict();
 
+/**
+ * Molecules: reference Langevin dynamics (BAOAB, float64, analytic forces) from the structure, in
+ * `chains` independent trajectories. The frames are the ML training data and the MD reference the
+ * result compares against (populations with block-average error bars).
+ */
+const MdDataSchema = z
+  .object({
+    source: z.literal('md'),
+    /** Frames kept per chain. */
+    frames: z.number().int().min(1).max(1e7),
+    chains: z.number().int().min(1).max(256).default(1),
+    /** Steps between kept frames. */
+    stride: z.number().int().min(1).default(100),
+    /** Steps discarded at the start of each chain. */
+    burnIn: z.number().int().min(0).default(10000),
+    /** Time step, ps (1 fs is the documented stable step for unconstrained alanine dipeptide). */
+    dt: positive.max(0.005).default(0.001),
+    /** Langevin friction, 1/ps. */
+    gamma: positive.max(1000).default(1),
+    temperature: positive.default(1),
+  })
+  .strict();
+
 /** Training data from a stored sample set (an imported CSV or multi-model PDB, say), at `temperature`. */
 const SamplesDataSchema = z
   .object({
@@ -57,8 +82,6 @@ const SamplesDataSchema = z
   })
   .strict();
 
-/** A row of a stored sample set (e.g. an imported PDB), as a starting configuration. */
-export const SetRowSchema = z.object({ setId: z.number().int().positive(), index: z.number().int().min(0).default(0) }).strict();
 
 /** One configuration to explore from: a state's built-in start, explicit coordinates, or a stored row. */
 const ConfigurationDataSchema = z
@@ -92,7 +115,7 @@ export const GeneratorSpecSchema = z
     ...commonFields,
     method: z.literal('generator').default('generator'),
     backend: BackendSchema,
-    data: z.discriminatedUnion('source', [MetropolisDataSchema, ConfigurationDataSchema, SamplesDataSchema]).optional(),
+    data: z.discriminatedUnion('source', [MetropolisDataSchema, MdDataSchema, ConfigurationDataSchema, SamplesDataSchema]).optional(),
     explore: ExploreSchema.optional(),
     flow: z
       .object({
@@ -100,6 +123,11 @@ export const GeneratorSpecSchema = z
         hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
         sScale: positive.max(10).default(1),
         whiten: z.boolean().default(false),
+        /**
+         * Molecules: "mixed" puts the paper's mixed transform (whitened heavy-atom Cartesians without
+         * the 6 rigid-body DOF + internal coordinates of the rest) on the x side, fitted on the data.
+         */
+        coordinates: z.enum(['cartesian', 'mixed']).default('cartesian'),
       })
       .strict(),
     training: z
@@ -141,8 +169,22 @@ export const GeneratorSpecSchema = z
         });
       }
     });
-    if (spec.flow.whiten && spec.data?.source !== 'metropolis' && spec.data?.source !== 'samples') {
-      ctx.addIssue({ code: 'custom', path: ['flow', 'whiten'], message: 'whitening is fitted on reference data: needs data.source "metropolis" or "samples"' });
+    const fitted = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples';
+    if (spec.flow.whiten && !fitted) {
+      ctx.addIssue({ code: 'custom', path: ['flow', 'whiten'], message: 'whitening is fitted on reference data: needs data.source "metropolis", "md" or "samples"' });
+    }
+    const molecule = isMoleculeSystem(spec.system.name);
+    if (spec.flow.coordinates === 'mixed' && !molecule) {
+      ctx.addIssue({ code: 'custom', path: ['flow', 'coordinates'], message: `mixed coordinates need a molecule (alanine-dipeptide or molecule), not ${spec.system.name}` });
+    } else if (spec.flow.coordinates === 'mixed' && !fitted && spec.data?.source !== 'configuration') {
+      // An exploration fits it on a short MD around its start configuration instead.
+      ctx.addIssue({ code: 'custom', path: ['flow', 'coordinates'], message: 'the mixed transform is fitted on data: needs data.source "md", "samples" or "configuration"' });
+    }
+    if (spec.flow.coordinates === 'mixed' && spec.flow.whiten) {
+      ctx.addIssue({ code: 'custom', path: ['flow', 'whiten'], message: 'the mixed transform already whitens its Cartesian block: drop "whiten"' });
+    }
+    if (spec.data?.source === 'md' && !molecule) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'source'], message: `molecular dynamics needs a molecule; use "metropolis" for ${spec.system.name}` });
     }
     // Explicit configurations must match the system's dimension (known from its params alone).
     const dim = systemDim(spec.system.name, spec.system.params);
@@ -152,7 +194,7 @@ export const GeneratorSpecSchema = z
       [['analysis', 'pathTo'], spec.analysis.pathTo],
     ];
     for (const [path, value] of configs) {
-      if (Array.isArray(value) && value.length !== dim) {
+      if (dim !== null && Array.isArray(value) && value.length !== dim) {
         ctx.addIssue({ code: 'custom', path, message: `has ${value.length} coordinates; ${spec.system.name} here has ${dim}` });
       }
     }

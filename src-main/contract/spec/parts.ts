@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PARAM_NAMES, SYSTEM_NAMES } from '../systems';
+import { FORCEFIELDS, isMoleculeSystem, PARAM_NAMES, SYSTEM_NAMES } from '../systems';
 
 // Schema pieces shared by every run method (generator and umbrella sampling).
 
@@ -10,10 +10,17 @@ export const distinctTemperatures = temperatures.refine((t) => new Set(t).size =
 
 export const BackendSchema = z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto');
 
+/** A row of a stored sample set (e.g. an imported PDB), as a starting configuration or a structure. */
+export const SetRowSchema = z.object({ setId: z.number().int().positive(), index: z.number().int().min(0).default(0) }).strict();
+
 export const SystemSchema = z
   .object({
     name: z.enum(SYSTEM_NAMES),
     params: z.record(z.string(), z.number()).default({}),
+    /** Molecules: the force field that types the structure (data/forcefields/<name>.xml). */
+    forcefield: z.enum(FORCEFIELDS).optional(),
+    /** `molecule`: the imported PDB set (its topology) and the row whose coordinates are the structure. */
+    structure: SetRowSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -23,6 +30,11 @@ export const SystemSchema = z
         ctx.addIssue({ code: 'custom', path: ['params', key], message: `unknown parameter for ${s.name} (allowed: ${allowed.join(', ')})` });
       }
     }
+    const t = s.params.temperature;
+    if (t !== undefined && !(t > 0 && t <= 5000)) ctx.addIssue({ code: 'custom', path: ['params', 'temperature'], message: 'must be in (0, 5000] K' });
+    if (!isMoleculeSystem(s.name) && s.forcefield !== undefined) ctx.addIssue({ code: 'custom', path: ['forcefield'], message: `${s.name} is not a molecule: it takes no force field` });
+    if (s.name === 'molecule' && !s.structure) ctx.addIssue({ code: 'custom', path: ['structure'], message: 'a molecule needs its structure: {"setId": <an imported PDB set>, "index": 0}' });
+    if (s.name !== 'molecule' && s.structure) ctx.addIssue({ code: 'custom', path: ['structure'], message: `${s.name} has a built-in structure; "structure" is for system "molecule"` });
   });
 
 /** A configuration named by state (its built-in start) or given as coordinates. */

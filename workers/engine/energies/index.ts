@@ -2,13 +2,18 @@ import type { ModelSystem } from './types';
 import { createDoubleWell } from './double-well';
 import { createMuellerBrown } from './mueller-brown';
 import { createDimer } from './dimer';
+import { createMoleculeSystem, type MoleculeResources } from './molecule/system';
 
 import { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../../../src-main/contract/systems';
 
-export { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName };
+export { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName, type MoleculeResources };
 
-/** Build a model system by name. Params must be finite numbers among the system's known names. */
-export function createSystem(name: SystemName, params: Record<string, unknown> = {}): ModelSystem {
+/**
+ * Build a model system by name. Params must be finite numbers among the system's known names.
+ * Molecules (`alanine-dipeptide`, `molecule`) also need their structure and force-field texts: the
+ * engine reads no files, so the backend passes them (src-main/backend/molecules.ts).
+ */
+export function createSystem(name: SystemName, params: Record<string, unknown> = {}, molecule?: MoleculeResources | null): ModelSystem {
   if (!isSystemName(name)) throw new Error(`unknown system '${String(name)}' (known: ${SYSTEM_NAMES.join(', ')})`);
   const allowed = PARAM_NAMES[name];
   const numeric: Record<string, number> = {};
@@ -26,5 +31,9 @@ export function createSystem(name: SystemName, params: Record<string, unknown> =
       return createMuellerBrown(numeric);
     case 'dimer':
       return createDimer(numeric);
+    case 'alanine-dipeptide':
+    case 'molecule':
+      if (!molecule) throw new Error(`${name}: a molecule system needs its structure (PDB) and force field (XML) texts`);
+      return createMoleculeSystem(name, molecule, numeric);
   }
 }

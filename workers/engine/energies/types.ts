@@ -25,6 +25,19 @@ export interface QuadratureGrid {
 }
 
 /**
+ * A 2-D projection on which free-energy surfaces and basin populations are reported (molecules:
+ * the Ramachandran angles φ, ψ in degrees).
+ */
+export interface SurfaceDef {
+  readonly labels: readonly [string, string];
+  readonly range: readonly [readonly [number, number], readonly [number, number]];
+  readonly periodic: boolean;
+  value64(x: Float64Array): [number, number];
+  /** Named regions of the plane (they need not cover it), for populations with error bars. */
+  readonly basins: readonly { readonly name: string; contains(a: number, b: number): boolean }[];
+}
+
+/**
  * A model system: its tfjs energy, an independent float64 energy for reference sampling and
  * exact checks, its reaction coordinate (RC) and the states defined on that RC.
  */
@@ -48,4 +61,6 @@ export interface ModelSystem extends Energy {
   readonly mcStep: number;
   /** Present only where the configuration space is effectively 2-D and exact quadrature applies. */
   readonly quadrature?: QuadratureGrid;
+  /** Present where a 2-D surface is reported (molecules). */
+  readonly surface?: SurfaceDef;
 }

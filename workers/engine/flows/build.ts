@@ -4,6 +4,7 @@ import { Permute } from './permute';
 import { Scaling } from './scaling';
 import { Sequential } from './sequential';
 import { Whiten } from './whiten';
+import { MixedCoordinatesLayer } from './internal/mixed-layer';
 
 /**
  * The architecture of a flow, as it appears in a run spec.
@@ -18,6 +19,15 @@ export interface FlowArch {
   /** Bound on the affine log-scale: s = sScale·tanh(·). */
   readonly sScale: number;
   readonly whiten: boolean;
+  /** "mixed": the mixed coordinate transform is the last (x-side) layer; needs `MixedTopology`. */
+  readonly coordinates?: 'cartesian' | 'mixed';
+}
+
+/** What the mixed transform is built from: atom count, bond graph and its Cartesian (heavy) atoms. */
+export interface MixedTopology {
+  readonly nAtoms: number;
+  readonly bonds: readonly (readonly [number, number])[];
+  readonly cartesian: readonly number[];
 }
 
 export const LAYER_LETTERS = 'RNSP';
@@ -27,10 +37,24 @@ export interface BuiltFlow {
   readonly flow: Sequential;
   readonly arch: FlowArch;
   readonly whitening: Whiten | null;
+  /** The mixed transform (fitted on aligned data before training) and what it was built from. */
+  readonly mixed: { readonly layer: MixedCoordinatesLayer; readonly topology: MixedTopology } | null;
 }
 
-/** Build a flow; consecutive R/N letters share one CouplingStack (halves split once, not per block). */
-export function buildFlow(arch: FlowArch, dim: number, rng: Rng): BuiltFlow {
+/**
+ * Build a flow; consecutive R/N letters share one CouplingStack (halves split once, not per block).
+ * `dim` is the configuration dimension; with mixed coordinates the couplings act on the transform's
+ * 3N − 6 latent dimensions.
+ */
+export function buildFlow(arch: FlowArch, dim: number, rng: Rng, molecule?: MixedTopology | null): BuiltFlow {
+  let mixed: BuiltFlow['mixed'] = null;
+  if (arch.coordinates === 'mixed') {
+    if (!molecule) throw new Error('flow.coordinates "mixed" needs a molecule (its bond graph and heavy atoms)');
+    if (3 * molecule.nAtoms !== dim) throw new Error(`mixed coordinates: ${molecule.nAtoms} atoms do not make ${dim} coordinates`);
+    if (arch.whiten) throw new Error('flow.whiten with mixed coordinates: the mixed transform already whitens (drop "whiten")');
+    mixed = { layer: new MixedCoordinatesLayer(molecule.nAtoms, molecule.bonds, molecule.cartesian), topology: molecule };
+    dim = mixed.layer.dim;
+  }
   const layers = [];
   let kinds: CouplingKind[] = [];
   const flushCouplings = (): void => {
@@ -52,5 +76,6 @@ export function buildFlow(arch: FlowArch, dim: number, rng: Rng): BuiltFlow {
   flushCouplings();
   const whitening = arch.whiten ? new Whiten(dim) : null;
   if (whitening) layers.push(whitening);
-  return { flow: new Sequential(layers), arch, whitening };
+  if (mixed) layers.push(mixed.layer);
+  return { flow: new Sequential(layers), arch, whitening, mixed };
 }

@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Flow } from './types';
+import { xDimOf, type Flow } from './types';
 
 /** Layers listed in the z → x direction: `forward` applies them first to last, `inverse` last to
  * first, and the log-determinants add. */
 export class Sequential implements Flow {
   readonly dim: number;
+  readonly xDim: number;
 
   constructor(readonly layers: readonly Flow[]) {
     if (!layers.length) throw new Error('a flow needs at least one layer');
     this.dim = layers[0]!.dim;
+    this.xDim = xDimOf(layers[layers.length - 1]!);
   }
 
   forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {

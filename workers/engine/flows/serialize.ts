@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { Rng } from '../rng';
 import { buildFlow, type BuiltFlow } from './build';
+import { xDimOf } from './types';
 
 const MAGIC = 0x46574742; // "BGWF" little-endian
 
@@ -11,8 +12,18 @@ const HeaderSchema = z.object({
     hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
     sScale: z.number().positive(),
     whiten: z.boolean(),
+    coordinates: z.enum(['cartesian', 'mixed']).optional(),
   }),
   dim: z.number().int().min(1).max(100_000),
+  /** The x-side dimension and, for mixed coordinates, the topology the transform is built from. */
+  xDim: z.number().int().min(1).max(100_000).optional(),
+  mixed: z
+    .object({
+      nAtoms: z.number().int().min(3).max(30_000),
+      bonds: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])).max(200_000),
+      cartesian: z.array(z.number().int().min(0)).min(3).max(30_000),
+    })
+    .optional(),
   shapes: z.array(z.array(z.number().int().min(0))),
 });
 const VERSION = 1;
@@ -25,7 +36,7 @@ const VERSION = 1;
 export function serializeFlow(built: BuiltFlow): Uint8Array {
   const vars = built.flow.variables();
   const header = new TextEncoder().encode(
-    JSON.stringify({ arch: built.arch, dim: built.flow.dim, shapes: vars.map((v) => v.shape) }),
+    JSON.stringify({ arch: built.arch, dim: xDimOf(built.flow), xDim: xDimOf(built.flow), ...(built.mixed ? { mixed: built.mixed.topology } : {}), shapes: vars.map((v) => v.shape) }),
   );
   const values = vars.map((v) => v.dataSync() as Float32Array);
   const headerPadded = Math.ceil(header.length / 4) * 4;
@@ -63,7 +74,12 @@ export function deserializeFlow(bytes: Uint8Array, rng: Rng): BuiltFlow {
   const parsed = HeaderSchema.safeParse(json);
   if (!parsed.success) throw new Error(`flow weights: corrupt header (${parsed.error.issues[0]?.path.join('.') || 'root'})`);
   const header = parsed.data;
-  const built = buildFlow(header.arch, header.dim, rng);
+  let built: BuiltFlow;
+  try {
+    built = buildFlow(header.arch, header.xDim ?? header.dim, rng, header.mixed ?? null);
+  } catch (e) {
+    throw new Error(`flow weights: corrupt header (${(e as Error).message})`);
+  }
   try {
     assignWeights(built, bytes, header.shapes, 12 + Math.ceil(headerLength / 4) * 4);
   } catch (e) {

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { histogram, type Bins } from '../analysis';
 import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
 import type { ModelSystem } from '../energies/types';
-import type { Flow } from '../flows/types';
+import { xDimOf, type Flow } from '../flows/types';
 import type { Rng } from '../rng';
 import { Adam, type AdamState } from '../train/adam';
 import type { Stage } from '../train/schedule';
@@ -59,6 +59,8 @@ export interface ExploreOptions {
   readonly bins: Bins;
   readonly onProgress?: (p: ExploreProgress) => void;
   readonly signal?: AbortSignal;
+  /** The starting buffer, row-major [bufferSize, dim] (molecules: short MD frames), instead of noisy copies of x0. */
+  readonly initial?: Float32Array;
   /** Continue from a checkpoint instead of filling a fresh buffer. */
   readonly resume?: ExploreState;
   /** Called every `checkpointEverySeconds` with the live state (copy what you keep, synchronously). */
@@ -99,14 +101,15 @@ export interface ExploreResult {
  */
 export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const { flow, system, rng } = o;
-  const dim = flow.dim;
+  const dim = xDimOf(flow);
   if (o.x0.length !== dim) throw new Error(`explore: start configuration has ${o.x0.length} coordinates, the system has ${dim}`);
   if (!Number.isFinite(system.energy64(o.x0))) throw new Error('explore: the start configuration has a non-finite energy');
   const n = o.bufferSize;
   const r0 = o.resume;
   if (r0 && r0.u.length !== n) throw new Error(`explore: checkpoint buffer has ${r0.u.length} members, the spec asks for ${n}`);
-  const buffer = r0?.buffer ?? new Float32Array(n * dim);
-  if (!r0) for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) buffer[i * dim + j] = o.x0[j]! + o.noise * rng.normal();
+  if (o.initial && o.initial.length !== n * dim) throw new Error(`explore: the initial buffer has ${o.initial.length} values, expected ${n}×${dim}`);
+  const buffer = r0?.buffer ?? (o.initial ? Float32Array.from(o.initial) : new Float32Array(n * dim));
+  if (!r0 && !o.initial) for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) buffer[i * dim + j] = o.x0[j]! + o.noise * rng.normal();
   const u = r0?.u ?? energies64(system, buffer, dim);
   const rc = r0?.rc ?? perRow64(buffer, dim, (row) => system.rc64(row));
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from '../energies/types';
-import type { Flow } from '../flows/types';
+import { xDimOf, type Flow } from '../flows/types';
 import type { Rng } from '../rng';
 
 /**
@@ -42,7 +42,7 @@ export interface LatentStepResult {
 
 /** One latent Metropolis move for every row of `x`, all rows in one batched flow call each way. */
 export function latentMcStep(flow: Flow, system: ModelSystem, o: LatentStepOptions): LatentStepResult {
-  const dim = flow.dim;
+  const dim = xDimOf(flow);
   const m = o.u.length;
   if (o.x.length !== m * dim) throw new Error(`latentMcStep: x has ${o.x.length} values, expected ${m}×${dim}`);
   if (!(o.tau > 0 && o.step > 0)) throw new Error('latentMcStep: tau and step must be > 0');
@@ -50,7 +50,7 @@ export function latentMcStep(flow: Flow, system: ModelSystem, o: LatentStepOptio
   const scale = o.step * Math.sqrt(o.tau);
   const [xNew, ldZX, ldXZ] = tf.tidy(() => {
     const inv = flow.inverse(tf.tensor2d(o.x, [m, dim]));
-    const noise = tf.tensor2d(o.rng.normals(new Float32Array(m * dim), scale), [m, dim]);
+    const noise = tf.tensor2d(o.rng.normals(new Float32Array(m * flow.dim), scale), [m, flow.dim]);
     const fwd = flow.forward(tf.add(inv.z, noise) as tf.Tensor2D);
     return [fwd.x.dataSync() as Float32Array, fwd.logDet.dataSync() as Float32Array, inv.logDet.dataSync() as Float32Array];
   });
@@ -101,7 +101,7 @@ export function latentMetropolis(
   system: ModelSystem,
   o: { x0: Float32Array; nSteps: number; stride: number; burnIn?: number; step: number; tau: number; rng: Rng; logAcceptance?: LogAcceptance },
 ): { samples: Float32Array; acceptance: number } {
-  const dim = flow.dim;
+  const dim = xDimOf(flow);
   const chains = o.x0.length / dim;
   const kept = Math.floor(o.nSteps / o.stride);
   const samples = new Float32Array(kept * chains * dim);

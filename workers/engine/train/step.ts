@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from '../energies/types';
-import type { Flow } from '../flows/types';
+import { xDimOf, type Flow } from '../flows/types';
 import { klLoss, mlLoss, rcLoss } from '../losses';
 import type { Rng } from '../rng';
 import type { Adam } from './adam';
@@ -42,7 +42,8 @@ export function trainStep(i: StepInputs): { loss: StepLoss; gradNorm: number; sk
     const terms: tf.Scalar[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const zero = tf.scalar(0);
-      const ml = xData && stage.wML > 0 ? mlLoss(flow, tf.tensor2d(xData, [xData.length / dim, dim]), i.dataTau) : zero;
+      const xd = xDimOf(flow);
+      const ml = xData && stage.wML > 0 ? mlLoss(flow, tf.tensor2d(xData, [xData.length / xd, xd]), i.dataTau) : zero;
       let klTerm: tf.Scalar = zero;
       let rcTerm: tf.Scalar = zero;
       if (kl) {

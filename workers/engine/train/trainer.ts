@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from '../energies/types';
-import type { Flow } from '../flows/types';
+import { xDimOf, type Flow } from '../flows/types';
 import type { Rng } from '../rng';
 import { Adam, type AdamState } from './adam';
 import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
@@ -63,7 +63,7 @@ export interface TrainSummary {
  * the AbortSignal between steps. A fresh Adam per stage, as the published Keras code recompiles.
  */
 export async function train(o: TrainOptions): Promise<TrainSummary> {
-  const dim = o.flow.dim;
+  const dim = xDimOf(o.flow);
   const nData = o.data ? o.data.length / dim : 0;
   const vars = o.flow.variables().filter((v) => v.trainable);
   const stepsPerStage = o.stages.map((s) => stageSteps(s, nData));

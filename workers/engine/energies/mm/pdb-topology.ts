@@ -1,36 +1,19 @@
 import type { ForceField, ResidueTemplate } from './forcefield-xml';
+import { elementOf, parsePdb as parsePdbFile, type PdbAtom as PdbFileAtom } from '../../io/pdb';
 
-export interface PdbAtom {
-  readonly name: string;
-  readonly resName: string;
-  readonly chain: string;
-  readonly resSeq: string;
-  readonly element: string;
-}
+/** An atom as the force field types it: the file's record, with the element always filled in. */
+export type PdbAtom = PdbFileAtom;
+
 export interface Pdb {
   readonly atoms: readonly PdbAtom[];
   /** Coordinates of the first model in nm (PDB files are in Å), [x0, y0, z0, x1, …]. */
   readonly positions: Float64Array;
 }
 
-/** ATOM/HETATM records of the first MODEL, by the fixed PDB columns. */
+/** The first model of a PDB (the engine's one parser, workers/engine/io/pdb.ts), in nm. */
 export function parsePdb(text: string): Pdb {
-  const atoms: PdbAtom[] = [];
-  const pos: number[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (line.startsWith('ENDMDL')) break;
-    if (!line.startsWith('ATOM  ') && !line.startsWith('HETATM')) continue;
-    const name = line.slice(12, 16).trim();
-    const element = line.slice(76, 78).trim() || name.replace(/^[0-9]+/, '').charAt(0);
-    atoms.push({ name, resName: line.slice(17, 20).trim(), chain: line.slice(21, 22), resSeq: line.slice(22, 27).trim(), element });
-    for (const [a, b] of [[30, 38], [38, 46], [46, 54]] as const) {
-      const v = Number(line.slice(a, b));
-      if (!Number.isFinite(v)) throw new Error(`pdb: bad coordinate in "${line}"`);
-      pos.push(v / 10);
-    }
-  }
-  if (atoms.length === 0) throw new Error('pdb: no ATOM/HETATM records');
-  return { atoms, positions: Float64Array.from(pos) };
+  const file = parsePdbFile(text);
+  return { atoms: file.atoms.map((a) => ({ ...a, element: elementOf(a) })), positions: file.models[0]!.map((v) => v / 10) };
 }
 
 export interface TopologyAtom extends PdbAtom {
@@ -57,7 +40,7 @@ export function buildTopology(pdb: Pdb, ff: ForceField): Topology {
   const groups: number[][] = [];
   pdb.atoms.forEach((a, i) => {
     const prev = i > 0 ? pdb.atoms[i - 1]! : undefined;
-    if (!prev || prev.chain !== a.chain || prev.resSeq !== a.resSeq || prev.resName !== a.resName) groups.push([]);
+    if (!prev || prev.chain !== a.chain || prev.resSeq !== a.resSeq || prev.iCode !== a.iCode || prev.resName !== a.resName) groups.push([]);
     groups[groups.length - 1]!.push(i);
   });
   const atoms: TopologyAtom[] = new Array(pdb.atoms.length);

@@ -10,7 +10,8 @@ import type { ZRow } from './zmatrix';
  * One row per atom NOT in `cartesian`, placed by breadth-first search from the Cartesian atoms over the
  * bond graph, so every reference is a Cartesian atom or an earlier row. Like `buildZMatrix`: bond = BFS
  * parent; angle = the parent's parent, else a placed neighbour of the parent (Cartesian atoms first,
- * then higher degree, then lower index); dihedral = the angle atom's parent, else a placed neighbour of
+ * then higher degree, then lower index); dihedral = a placed non-Cartesian sibling on the same bond
+ * atom (relative dihedrals for a methyl's H's), else the angle atom's parent, else a placed neighbour of
  * the angle atom or of the parent. If the graph offers none, any placed atom serves (a frame needs only a
  * point off the bond–angle line; collinear references are not checked).
  */
@@ -35,7 +36,12 @@ export function mixedZRows(nAtoms: number, bonds: readonly (readonly [number, nu
       if (known.has(a)) continue;
       parent[a] = b;
       const c = pick([parent[b]!, ...nbrs[b]!, ...order], [a, b])!;
-      const d = pick([parent[c]!, ...nbrs[c]!, ...nbrs[b]!, ...order], [a, b, c])!;
+      // A placed sibling (another non-Cartesian atom on b, e.g. the first H of a methyl) comes first:
+      // the dihedral a–b–c–sibling is then a near-constant ±120° offset, and only the first sibling
+      // carries the group's rotation. Referencing the heavy chain instead would make every H of a
+      // rotor a multi-modal, jointly rotating dihedral, which the flow models badly.
+      const sibling = nbrs[b]!.filter((s) => s !== a && s !== c && known.has(s) && !inS.has(s));
+      const d = pick([...sibling, parent[c]!, ...nbrs[c]!, ...nbrs[b]!, ...order], [a, b, c])!;
       rows.push({ atom: a, bond: b, angle: c, dihedral: d });
       known.add(a);
       order.push(a);

@@ -31,6 +31,7 @@ import type { ZRow } from './zmatrix';
  */
 export class MixedCoordinatesLayer implements Flow {
   readonly dim: number;
+  readonly xDim: number;
   readonly rows: readonly ZRow[];
   /** The 6 dropped eigenvalues of the last fit (nm²): ~0 for aligned data. */
   droppedVariance: number[] = [];
@@ -52,6 +53,7 @@ export class MixedCoordinatesLayer implements Flow {
     this.rows = mixedZRows(nAtoms, bonds, cartesian);
     const m3 = 3 * cartesian.length, nc = (this.nc = m3 - 6), nl = (this.nl = this.rows.length);
     this.dim = nc + 3 * nl;
+    this.xDim = 3 * nAtoms;
     // IcPlan only for x → q (its root columns are ignored): every row reference is a real atom.
     this.plan = new IcPlan({ nAtoms, seed: [cartesian[0]!, cartesian[1]!, cartesian[2]!], rows: this.rows });
     const sel = new Float32Array(3 * nAtoms * m3);

@@ -1,0 +1,86 @@
+/**
+ * Alanine dipeptide throughput on the real code paths: BAOAB steps per second (float64 forces), and
+ * ms per training step of the example's generator (mixed coordinates, 8 RealNVP blocks of 128×128,
+ * batch 256) by example (ML) and by energy (ML+KL), with the KL step split into its parts: the
+ * mixed transform's forward pass and the force-field energy (each with its gradient).
+ * Writes bench/results/molecules-<backend>.json.
+ *
+ *   node --import tsx bench/molecules.ts
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../workers/backend';
+import { baoab } from '../workers/engine/dynamics/baoab';
+import { moleculeMd } from '../workers/engine/dynamics/md-data';
+import { createMoleculeSystem } from '../workers/engine/energies/molecule/system';
+import { buildFlow } from '../workers/engine/flows/build';
+import { alignToReference } from '../workers/engine/flows/internal/mixed-geometry';
+import { Rng } from '../workers/engine/rng';
+import { train } from '../workers/engine/train/trainer';
+
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+async function main(): Promise<void> {
+  const backend = await selectBackend({ prefer: 'auto' });
+  const sys = createMoleculeSystem('alanine-dipeptide', {
+    pdb: await readFile('data/molecules/alanine-dipeptide.pdb', 'utf8'),
+    forcefieldXml: await readFile('data/forcefields/amber99sbildn.xml', 'utf8'),
+  });
+  const rng = new Rng(1);
+
+  // MD: 3 × 20 000 steps at 1 fs.
+  const mdRates: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t = baoab({ x0: sys.start(0), masses: sys.masses, force: (x, f) => sys.molecule.terms64(x, f).total, kT: sys.molecule.kT, dt: 0.001, gamma: 1, steps: 20000, stride: 1000, rng });
+    mdRates.push(20000 / t.seconds);
+  }
+
+  const md = moleculeMd(sys, { frames: 2000, chains: 1, stride: 50, burnIn: 2000, dt: 0.001, gamma: 1, tau: 1, rng });
+  const data = alignToReference(md.x, sys.heavyAtoms, sys.start(0));
+  const built = buildFlow({ layers: 'RRRRRRRR', hidden: [128, 128], sScale: 1, whiten: false, coordinates: 'mixed' }, 66, rng, { nAtoms: 22, bonds: sys.molecule.topology.bonds, cartesian: sys.heavyAtoms });
+  built.mixed!.layer.fit(data);
+  const msPerStep = async (stage: Parameters<typeof train>[0]['stages'][number], steps: number): Promise<number> => {
+    const s = await train({ flow: built.flow, system: sys, stages: [{ ...stage, iterations: steps }], data, dataTau: 1, rng, clipNorm: 100 });
+    return s.msPerStep;
+  };
+  const base = { lr: 1e-4, batch: 256, wML: 1, wKL: 0, wRC: 0, highEnergy: 1e3, maxEnergy: 1e10, temperatures: [1], rcLoss: 'barrier' as const };
+  await msPerStep(base, 5); // warm-up
+  const ml = median([await msPerStep(base, 20), await msPerStep(base, 20), await msPerStep(base, 20)]);
+  const mlkl = median([await msPerStep({ ...base, wKL: 1 }, 10), await msPerStep({ ...base, wKL: 1 }, 10), await msPerStep({ ...base, wKL: 1 }, 10)]);
+
+  // The KL step's parts, each forward + gradient on a batch of 256.
+  const z = tf.randomNormal([256, built.flow.dim]) as tf.Tensor2D;
+  const x = tf.tensor2d(Float32Array.from(data.subarray(0, 256 * 66)), [256, 66]);
+  const time = (f: () => void): number => {
+    for (let i = 0; i < 3; i++) f();
+    const ts: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      f();
+      ts.push(performance.now() - t0);
+    }
+    return median(ts);
+  };
+  const mixedMs = time(() => tf.tidy(() => void tf.grad((v: tf.Tensor) => tf.sum(built.mixed!.layer.forward(v as tf.Tensor2D).x))(z).dataSync()));
+  const energyMs = time(() => tf.tidy(() => void tf.grad((v: tf.Tensor) => tf.sum(sys.energy(v as tf.Tensor2D)))(x).dataSync()));
+  tf.dispose([z, x]);
+  built.flow.dispose();
+
+  const out = {
+    backend: backend.detail,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    md: { stepsPerSecond: Math.round(median(mdRates)), runs: mdRates.map(Math.round), dtFs: 1, atoms: 22 },
+    training: { arch: 'mixed + 8 RealNVP blocks, 128×128, batch 256', mlMsPerStep: ml, mlKlMsPerStep: mlkl },
+    klParts: { mixedForwardAndGradMs: mixedMs, energyForwardAndGradMs: energyMs },
+    at: new Date().toISOString(),
+  };
+  await mkdir('bench/results', { recursive: true });
+  const file = `bench/results/molecules-${backend.name}.json`;
+  await writeFile(file, JSON.stringify(out, null, 2) + '\n');
+  console.log(JSON.stringify(out, null, 2));
+  console.log(`wrote ${file}`);
+}
+
+await main();

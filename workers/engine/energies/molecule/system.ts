@@ -1,0 +1,113 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { createMolecule, type Molecule } from '../mm/index';
+import { dihedral64 } from '../mm/energy64';
+import { coordinateMasses } from '../mm/masses';
+import { parseForceField, type ForceField } from '../mm/forcefield-xml';
+import type { ModelSystem, SurfaceDef } from '../types';
+import { findBackbone, type Backbone } from './backbone';
+import { dihedralDeg } from './dihedral-tf';
+import { relax, setDihedral } from './torsion-drive';
+
+// A worker builds the system once per job, but the backend (export, import, structures) builds it per
+// call: parsing the 470 kB force-field XML each time would cost ~100 ms. Keyed by the text itself.
+const parsed = new Map<string, ForceField>();
+function cachedForceField(xml: string): ForceField {
+  let ff = parsed.get(xml);
+  if (!ff) {
+    if (parsed.size >= 4) parsed.clear();
+    parsed.set(xml, (ff = parseForceField(xml)));
+  }
+  return ff;
+}
+
+/** What a molecule system is made of: the structure's PDB text and a parsed (or XML) force field. */
+export interface MoleculeResources {
+  readonly pdb: string;
+  readonly forcefieldXml: string;
+}
+
+export interface MoleculeSystem extends ModelSystem {
+  readonly molecule: Molecule;
+  readonly backbone: Backbone;
+  /** Atom indices of the heavy atoms (the mixed transform's Cartesian block). */
+  readonly heavyAtoms: readonly number[];
+  /** Mass per coordinate (amu, from the force field's atom types), for the reference dynamics. */
+  readonly masses: Float64Array;
+  readonly surface: SurfaceDef;
+}
+
+const DEG = 180 / Math.PI;
+
+/**
+ * Regions of the (φ, ψ) plane, degrees. Vacuum alanine dipeptide's minima: C7eq (−83°, 73°), C5/β
+ * (−155°, 165°), αR (−75°, −40°), C7ax (73°, −60°), αL (60°, 40°). C7eq and β are one basin here (no
+ * barrier between them at 300 K worth a state); αR is φ < 0 with ψ in [−120°, 0°); everything with
+ * φ ≥ 0 is C7ax/αL, the slow φ transition.
+ */
+export const RAMACHANDRAN_BASINS: SurfaceDef['basins'] = [
+  { name: 'C7eq/β', contains: (phi, psi) => phi < 0 && !(psi >= -120 && psi < 0) },
+  { name: 'αR', contains: (phi, psi) => phi < 0 && psi >= -120 && psi < 0 },
+  { name: 'C7ax/αL', contains: (phi) => phi >= 0 },
+];
+
+/** States on φ (degrees); atan2 returns (−180°, 180°], so B's upper bound is past 180. */
+export const MOLECULE_STATES: ModelSystem['states'] = [
+  { name: 'φ<0', min: -180, max: 0 },
+  { name: 'φ≥0', min: 0, max: 181 },
+];
+
+/**
+ * A molecule as a model system: u = E/kT from the force field (kT at `temperature` K, default 300),
+ * the backbone dihedral φ (degrees) of its first inner residue as the reaction coordinate, states
+ * φ < 0 (A: C7eq, β, αR) and φ ≥ 0 (B: C7ax, αL), and (φ, ψ) as its 2-D surface. State A's start is
+ * the structure as given; B's is that structure torsion-driven to (φ, ψ) = (70°, −60°) and relaxed.
+ */
+export function createMoleculeSystem(name: string, r: MoleculeResources, params: Readonly<Record<string, number>> = {}): MoleculeSystem {
+  const temperature = params.temperature ?? 300;
+  const ff = cachedForceField(r.forcefieldXml);
+  const molecule = createMolecule(r.pdb, ff, temperature);
+  const { topology } = molecule;
+  const backbone = findBackbone(topology);
+  const heavyAtoms = topology.atoms.flatMap((a, i) => (a.element.toUpperCase() === 'H' ? [] : [i]));
+  const phi64 = (x: Float64Array): number => DEG * dihedral64(x, ...backbone.phi);
+  const psi64 = (x: Float64Array): number => DEG * dihedral64(x, ...backbone.psi);
+  let startB: Float64Array | null = null;
+  const system: MoleculeSystem = {
+    name,
+    dim: molecule.dim,
+    molecule,
+    backbone,
+    heavyAtoms,
+    masses: coordinateMasses(topology, ff),
+    energy: (x: tf.Tensor2D) => molecule.energy(x),
+    energy64: (x) => molecule.energy64(x),
+    gradient64: (x, out) => molecule.gradient64(x, out),
+    rc64: phi64,
+    rc: (x) => dihedralDeg(x, backbone.phi),
+    rcRange: [-180, 180],
+    states: MOLECULE_STATES,
+    start: (state = 0) => {
+      if (state === 0) return Float64Array.from(molecule.positions);
+      startB ??= relax(
+        setDihedral(setDihedral(molecule.positions, topology, backbone.phi, 70), topology, backbone.psi, -60),
+        molecule.energy64,
+        molecule.gradient64,
+      );
+      return Float64Array.from(startB);
+    },
+    mcStep: 0.002,
+    surface: {
+      labels: ['φ', 'ψ'],
+      range: [[-180, 180], [-180, 180]],
+      periodic: true,
+      value64: (x) => [phi64(x), psi64(x)],
+      basins: RAMACHANDRAN_BASINS,
+    },
+  };
+  return system;
+}
+
+/** Narrow a model system to a molecule (the engine's other systems have no force field). */
+export function isMoleculeSystem(s: ModelSystem): s is MoleculeSystem {
+  return 'molecule' in s && 'backbone' in s;
+}

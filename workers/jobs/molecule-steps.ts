@@ -1,0 +1,96 @@
+import type { RunEvent, RunResult } from '../../src-main/contract/run-result';
+import type { GeneratorSpec } from '../../src-main/contract/run-spec';
+import { moleculeMd } from '../engine/dynamics/md-data';
+import { isMoleculeSystem } from '../engine/energies/molecule/system';
+import type { ModelSystem, SurfaceDef } from '../engine/energies/types';
+import type { TemperatureEstimate } from '../engine/estimates';
+import type { BuiltFlow, MixedTopology } from '../engine/flows/build';
+import { alignToReference } from '../engine/flows/internal/mixed-geometry';
+import type { Rng } from '../engine/rng';
+import type { GeneratedSamples } from '../engine/sampling';
+import { project, surfaceEstimate } from '../engine/surface';
+import type { TrainingData } from './assemble-result';
+
+// The molecule-only steps of a generator run (train-sample.ts calls them; each is a no-op or null
+// for the model systems).
+
+/** The mixed transform's topology: all atoms, the force field's bonds, heavy atoms in Cartesians. */
+export function mixedTopology(system: ModelSystem): MixedTopology | null {
+  if (!isMoleculeSystem(system)) return null;
+  return { nAtoms: system.molecule.topology.atoms.length, bonds: system.molecule.topology.bonds, cartesian: system.heavyAtoms };
+}
+
+/** Rigidly align molecule configurations on the structure's heavy atoms (what the mixed transform needs). */
+export function alignMolecule(system: ModelSystem, x: Float64Array): Float64Array {
+  return isMoleculeSystem(system) ? alignToReference(x, system.heavyAtoms, system.start(0)) : x;
+}
+
+/** Fit the mixed transform on (aligned) data and say how well rigid-body motion was removed. */
+export function fitMixed(built: BuiltFlow, x: Float64Array, emit: (e: RunEvent) => void): void {
+  if (!built.mixed) return;
+  built.mixed.layer.fit(x);
+  const dropped = Math.max(...built.mixed.layer.droppedVariance);
+  emit({ type: 'phase', phase: 'data', message: `mixed coordinates fitted on ${x.length / built.mixed.layer.xDim} configurations (largest dropped rigid-body variance ${dropped.toExponential(1)} nm²)` });
+}
+
+type MdSpec = Extract<NonNullable<GeneratorSpec['data']>, { source: 'md' }>;
+
+/** data.source "md": BAOAB chains from the structure, aligned for training. */
+export function mdData(d: MdSpec, system: ModelSystem, rng: Rng, emit: (e: RunEvent) => void, signal?: AbortSignal): TrainingData {
+  if (!isMoleculeSystem(system)) throw new Error(`data.source "md" needs a molecule, not ${system.name}`);
+  const steps = d.chains * (d.burnIn + d.frames * d.stride);
+  emit({ type: 'phase', phase: 'data', message: `MD reference: ${d.chains} × ${d.frames} frames every ${d.stride} steps of ${d.dt * 1000} fs (${(steps * d.dt / 1000).toFixed(3)} ns)` });
+  let last = 0;
+  const md = moleculeMd(system, {
+    frames: d.frames, chains: d.chains, stride: d.stride, burnIn: d.burnIn, dt: d.dt, gamma: d.gamma, tau: d.temperature, rng,
+    onProgress: (done, total) => {
+      const pct = Math.floor((100 * done) / total);
+      if (pct >= last + 10 || done === total) ((last = pct), emit({ type: 'phase', phase: 'data', message: `MD ${pct}% (${done} of ${total} frames)` }));
+    },
+    ...(signal ? { signal } : {}),
+  });
+  emit({ type: 'phase', phase: 'data', message: `MD done in ${md.seconds.toFixed(1)} s: kinetic temperature ${md.kineticTemperature.toFixed(1)} K` });
+  return { x: alignMolecule(system, md.x), acceptance: Number.NaN, seconds: md.seconds, blocks: d.chains * 5 };
+}
+
+/**
+ * Exploration of a molecule in mixed coordinates: the transform needs a spread to whiten, and one
+ * structure has none. A short MD around the start (thermal fluctuations within its basin, never a
+ * barrier crossing at this length: 1 fs steps, 20 per frame) fits the transform and is the initial
+ * buffer, in place of noisy copies.
+ */
+export function exploreStartMd(system: ModelSystem, x0: Float64Array, frames: number, built: BuiltFlow, rng: Rng, emit: (e: RunEvent) => void, signal?: AbortSignal): Float32Array | undefined {
+  if (!isMoleculeSystem(system) || !built.mixed) return undefined;
+  const md = moleculeMd(system, { frames, chains: 1, stride: 20, burnIn: 1000, dt: 0.001, gamma: 1, tau: 1, rng, x0, ...(signal ? { signal } : {}) });
+  const x = alignMolecule(system, md.x);
+  emit({ type: 'phase', phase: 'explore', message: `initial buffer: ${frames} frames of ${(frames * 20) / 1000} ps MD around the start (${md.seconds.toFixed(1)} s)` });
+  fitMixed(built, x, emit);
+  return Float32Array.from(x);
+}
+
+/** The Ramachandran surface at the primary temperature, against the training data (MD) where there is some. */
+export function surfaceOf(system: ModelSystem, samples: readonly GeneratedSamples[], estimates: readonly TemperatureEstimate[], data: TrainingData | null, spec: GeneratorSpec, rng: Rng, path: RunResult['path']): RunResult['surface'] {
+  const def = system.surface;
+  if (!def || samples.length === 0) return null;
+  const i = Math.max(0, estimates.findIndex((e) => e.tau === 1));
+  const s = samples[i]!;
+  const reference = data ? project(def, data.x, system.dim) : null;
+  const surface = surfaceEstimate(def, project(def, s.x, system.dim), s.logw, reference, {
+    bins: spec.analysis.bins,
+    bootstrap: spec.analysis.bootstrap,
+    rng,
+    referenceBlocks: data?.blocks ?? 10,
+  });
+  const onPath = path ? project(def, path.x.flat(), system.dim) : null;
+  return { ...surface, path: onPath ? { a: Array.from({ length: onPath.length / 2 }, (_, i) => onPath[2 * i]!), b: Array.from({ length: onPath.length / 2 }, (_, i) => onPath[2 * i + 1]!) } : null };
+}
+
+/** Fraction of points (pairs from `project`) in each basin. */
+export function basinFractions(def: SurfaceDef, ab: Float64Array): { name: string; fraction: number }[] {
+  const n = ab.length / 2;
+  return def.basins.map((b) => {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (b.contains(ab[2 * i]!, ab[2 * i + 1]!)) c++;
+    return { name: b.name, fraction: n ? c / n : 0 };
+  });
+}
