@@ -1,4 +1,5 @@
 import { ConnectionState } from './connection.svelte';
+import { MoleculesState } from './molecules.svelte';
 import { NewRunState } from './new-run.svelte';
 import { ProjectsState } from './projects.svelte';
 import { RunDetailState } from './run-detail.svelte';
@@ -14,5 +15,6 @@ export const app = {
   detail: new RunDetailState(),
   samples: new SamplesState(),
   newRun: new NewRunState(),
+  molecules: new MoleculesState(),
   ui: new UiState(),
 };

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -112,5 +113,27 @@ describe('molecules in the browser', () => {
 
     await page.screenshot({ path: join(RESULTS, 'molecule-run-detail.png'), fullPage: true });
     await axe('molecule run detail');
+  });
+
+  it("imports a user's PDB in the new-run form and makes it the run's structure; a misnamed atom is refused with the residue", { timeout: 120_000 }, async () => {
+    const project = await api.call('projects:create', { name: 'molecule import e2e' });
+    await page.goto(`${wb.url}#project=${project.id}`);
+    const nav = page.getByRole('navigation', { name: 'Views' });
+    await nav.getByRole('button', { name: 'New run' }).click();
+    await page.getByTestId('field-system.name').selectOption('molecule');
+    const pdb = readFileSync('data/molecules/alanine-dipeptide.pdb', 'utf8');
+    await page.getByTestId('molecule-import').setInputFiles({ name: 'my-peptide.pdb', mimeType: 'chemical/x-pdb', buffer: Buffer.from(pdb) });
+    await expect.poll(async () => (await api.call('samples:sets', { projectId: project.id })).filter((s) => s.molecule).length).toBe(1);
+    const [set] = (await api.call('samples:sets', { projectId: project.id })).filter((s) => s.molecule);
+    await expect.poll(() => page.getByTestId('field-system.structure.setId').inputValue()).toBe(String(set!.id));
+    expect(set).toMatchObject({ name: 'my-peptide.pdb', dim: 66, n: 1 });
+
+    // The same file with ALA's CA renamed: nothing is stored, and the message names the residue.
+    const bad = pdb.replace(/^(ATOM {2}.{6}) CA (.*ALA)/m, '$1 CX $2');
+    expect(bad).not.toBe(pdb);
+    await page.getByTestId('molecule-import').setInputFiles({ name: 'bad.pdb', mimeType: 'chemical/x-pdb', buffer: Buffer.from(bad) });
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Import failed' }).textContent()).toMatch(/ALA.*CA/);
+    expect((await api.call('samples:sets', { projectId: project.id })).filter((s) => s.molecule)).toHaveLength(1);
+    await axe('new-run form, molecule');
   });
 });
