@@ -1,3 +1,4 @@
+import { basinLines } from './cli/basins';
 import { parseArgs } from 'node:util';
 import { loadSpec } from './cli/load-spec';
 import { createProgressPrinter } from './cli/progress';
@@ -110,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
             ? `${result.nSamples} umbrella samples in ${result.umbrella?.windows.length ?? 0} windows  ·  `
             : `ESS ${(100 * result.essFraction).toFixed(1)}% of ${result.nSamples}  ·  ${result.timing.msPerStep.toFixed(1)} ms/step  ·  `) +
           `backend ${result.backend.name}  ·  seed ${result.seed}\n` +
+          basinLines(result).map((l) => `${l}\n`).join('') +
           files.map((f) => `wrote ${f}`).join('\n') +
           (files.length ? '\n' : ''),
       );

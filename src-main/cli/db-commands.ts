@@ -1,3 +1,4 @@
+import { basinLines } from './basins';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { openDatabase, Repositories } from '../../db/index';
@@ -67,6 +68,7 @@ export function showRun(repos: Repositories, run: RunDto): string {
   if (r) {
     lines.push(`  ΔF(${r.deltaF.B} − ${r.deltaF.A}) at τ=${r.tau}: ${num(r.deltaF.value)} ± ${num(r.deltaF.stderr)} kT${r.exact ? ` (exact ${num(r.exact.deltaF)})` : ''}`);
     if (r.essFraction !== null) lines.push(`  ESS        ${(100 * r.essFraction).toFixed(2)}% of ${r.nSamples}`);
+    lines.push(...basinLines(r, '  basin      '));
     for (const w of r.warnings) lines.push(`  warning    ${w}`);
   }
   for (const s of repos.samples.listSets({ runId: d.id })) lines.push(`  samples    set ${s.id}: ${s.name}, ${s.n} × ${s.dim}${s.essFraction === null ? '' : `, ESS ${(100 * s.essFraction).toFixed(2)}%`}`);

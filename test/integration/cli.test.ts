@@ -316,4 +316,32 @@ describe('bgw on the database: run without --out, then ls, show, export', () => 
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/run 999 does not exist/);
   });
+
+  it('a molecule run prints its basin populations against MD and exports a PDB with atom names and CONECT', async () => {
+    const dir = await freshDir('db-cli-molecule');
+    const spec = join(dir, 'ala.json');
+    await writeFile(spec, JSON.stringify({
+      seed: 3,
+      system: { name: 'alanine-dipeptide' },
+      data: { source: 'md', frames: 100, chains: 2, stride: 20, burnIn: 200 },
+      flow: { layers: 'RR', hidden: [16], coordinates: 'mixed' },
+      training: { stages: [{ iterations: 10, lr: 0.001, batch: 32, wML: 1 }] },
+      sampling: { n: 300 },
+      analysis: { bins: 36, bootstrap: 10, pathPoints: 0 },
+    }));
+    const db = join(dir, 'w.db');
+    const run = await bgw(['run', spec, '--db', db, '--quiet'], { timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/ΔF\(φ≥0 − φ<0\)/);
+    // One line per basin; the MD frames (2 chains × 100) are the reference.
+    for (const b of ['C7eq/β', 'αR', 'C7ax/αL']) expect(run.stdout).toMatch(new RegExp(`^${b.replace('/', '\\/')}\\s+\\d+\\.\\d+ ± \\d+\\.\\d+ % reweighted \\(raw \\d+\\.\\d+ %\\), MD \\d+\\.\\d+ ± \\d+\\.\\d+ %$`, 'm'));
+    const id = /run (\d+) completed/.exec(run.stdout)![1]!;
+    const pdb = join(dir, 'ala.pdb');
+    const ex = await bgw(['export', id, '--db', db, '--format', 'pdb', '--resample', '3', '-o', pdb]);
+    expect(ex.code, ex.stderr).toBe(0);
+    const lines = (await readFile(pdb, 'utf8')).split('\n');
+    expect(lines.filter((l) => l.startsWith('MODEL ')).length).toBe(3);
+    expect(lines.find((l) => l.slice(12, 16) === ' CA ')?.slice(17, 20)).toBe('ALA');
+    expect(lines.filter((l) => l.startsWith('CONECT')).length).toBeGreaterThan(0);
+  });
 });

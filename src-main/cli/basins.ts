@@ -1,0 +1,12 @@
+import type { RunResult } from '../contract/run-result';
+
+const pct = (v: number | null, e: number | null): string => (v === null ? '–' : `${(100 * v).toFixed(2)}${e === null || !Number.isFinite(e) ? '' : ` ± ${(100 * e).toFixed(2)}`} %`);
+
+/** Molecule runs: one line per basin, reweighted population against the reference data (MD), and the explored buffer's fractions. */
+export function basinLines(r: RunResult, indent = ''): string[] {
+  const lines = (r.surface?.basins ?? []).map(
+    (b) => `${indent}${b.name.padEnd(8)} ${pct(b.population, b.stderr)} reweighted (raw ${pct(b.rawFraction, null)})${b.reference === null ? '' : `, MD ${pct(b.reference, b.referenceStderr)}`}`,
+  );
+  if (r.explore?.basins) lines.push(`${indent}explored buffer: ${r.explore.basins.map((b) => `${b.name} ${pct(b.fraction, null)}`).join(', ')}`);
+  return lines;
+}
