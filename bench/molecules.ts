@@ -37,8 +37,8 @@ async function main(): Promise<void> {
   }
 
   const md = moleculeMd(sys, { frames: 2000, chains: 1, stride: 50, burnIn: 2000, dt: 0.001, gamma: 1, tau: 1, rng });
-  const data = alignToReference(md.x, sys.heavyAtoms, sys.start(0));
-  const built = buildFlow({ layers: 'RRRRRRRR', hidden: [128, 128], sScale: 1, whiten: false, coordinates: 'mixed' }, 66, rng, { nAtoms: 22, bonds: sys.molecule.topology.bonds, cartesian: sys.heavyAtoms });
+  const data = alignToReference(md.x, sys.cartesianAtoms, sys.start(0));
+  const built = buildFlow({ layers: 'RRRRRRRR', hidden: [128, 128], sScale: 1, whiten: false, coordinates: 'mixed' }, 66, rng, { nAtoms: 22, bonds: sys.molecule.topology.bonds, cartesian: sys.cartesianAtoms });
   built.mixed!.layer.fit(data);
   const msPerStep = async (stage: Parameters<typeof train>[0]['stages'][number], steps: number): Promise<number> => {
     const s = await train({ flow: built.flow, system: sys, stages: [{ ...stage, iterations: steps }], data, dataTau: 1, rng, clipNorm: 100 });

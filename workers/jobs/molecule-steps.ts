@@ -14,15 +14,15 @@ import type { TrainingData } from './assemble-result';
 // The molecule-only steps of a generator run (train-sample.ts calls them; each is a no-op or null
 // for the model systems).
 
-/** The mixed transform's topology: all atoms, the force field's bonds, heavy atoms in Cartesians. */
+/** The mixed transform's topology: all atoms, the force field's bonds, the Cartesian block (`cartesianAtoms`). */
 export function mixedTopology(system: ModelSystem): MixedTopology | null {
   if (!isMoleculeSystem(system)) return null;
-  return { nAtoms: system.molecule.topology.atoms.length, bonds: system.molecule.topology.bonds, cartesian: system.heavyAtoms };
+  return { nAtoms: system.molecule.topology.atoms.length, bonds: system.molecule.topology.bonds, cartesian: system.cartesianAtoms };
 }
 
-/** Rigidly align molecule configurations on the structure's heavy atoms (what the mixed transform needs). */
+/** Rigidly align molecule configurations on the Cartesian block of the structure (what the mixed transform needs). */
 export function alignMolecule(system: ModelSystem, x: Float64Array): Float64Array {
-  return isMoleculeSystem(system) ? alignToReference(x, system.heavyAtoms, system.start(0)) : x;
+  return isMoleculeSystem(system) ? alignToReference(x, system.cartesianAtoms, system.start(0)) : x;
 }
 
 /** Fit the mixed transform on (aligned) data and say how well rigid-body motion was removed. */

@@ -46,6 +46,8 @@ describe('alanine dipeptide as a model system', () => {
     expect(psi).toBeLessThan(110);
     expect(RAMACHANDRAN_BASINS.filter((b) => b.contains(phi, psi)).map((b) => b.name)).toEqual(['C7eq/β']);
     expect(sys.heavyAtoms.length).toBe(10);
+    // The mixed transform's Cartesian block: ALA's N, CA, C and CA's other neighbours (bgflow's choice).
+    expect(names(sys.cartesianAtoms)).toBe('ALA:N ALA:CA ALA:HA ALA:CB ALA:C');
     expect(sys.dim).toBe(66);
   });
 
@@ -90,9 +92,9 @@ describe('alanine dipeptide as a model system', () => {
 
   it('a mixed-coordinate flow serialises and reloads to bit-identical samples', async () => {
     const rng = new Rng(9);
-    const data = alignToReference(Float64Array.from({ length: 200 * 66 }, (_, i) => sys.start(0)[i % 66]! + 0.01 * rng.normal()), sys.heavyAtoms, sys.start(0));
+    const data = alignToReference(Float64Array.from({ length: 200 * 66 }, (_, i) => sys.start(0)[i % 66]! + 0.01 * rng.normal()), sys.cartesianAtoms, sys.start(0));
     const arch = { layers: 'RR', hidden: [8], sScale: 1, whiten: false, coordinates: 'mixed' as const };
-    const built = buildFlow(arch, 66, new Rng(1), { nAtoms: 22, bonds: top.bonds, cartesian: sys.heavyAtoms });
+    const built = buildFlow(arch, 66, new Rng(1), { nAtoms: 22, bonds: top.bonds, cartesian: sys.cartesianAtoms });
     built.mixed!.layer.fit(data);
     expect(built.flow.dim).toBe(60);
     expect(built.flow.xDim).toBe(66);

@@ -29,8 +29,15 @@ export interface MoleculeResources {
 export interface MoleculeSystem extends ModelSystem {
   readonly molecule: Molecule;
   readonly backbone: Backbone;
-  /** Atom indices of the heavy atoms (the mixed transform's Cartesian block). */
+  /** Atom indices of the heavy atoms. */
   readonly heavyAtoms: readonly number[];
+  /**
+   * The mixed transform's Cartesian block (and the alignment frame): the backbone N, CA, C of every
+   * residue that has all three, and the other neighbours of the φ/ψ residue's CA (CB, HA). For
+   * alanine dipeptide that is N, CA, C, CB, HA (bgflow's choice); everything else is placed by
+   * internal coordinates, where stiff bonds and angles are single, narrow coordinates.
+   */
+  readonly cartesianAtoms: readonly number[];
   /** Mass per coordinate (amu, from the force field's atom types), for the reference dynamics. */
   readonly masses: Float64Array;
   readonly surface: SurfaceDef;
@@ -78,6 +85,7 @@ export function createMoleculeSystem(name: string, r: MoleculeResources, params:
     molecule,
     backbone,
     heavyAtoms,
+    cartesianAtoms: cartesianBlock(topology, backbone),
     masses: coordinateMasses(topology, ff),
     energy: (x: tf.Tensor2D) => molecule.energy(x),
     energy64: (x) => molecule.energy64(x),
@@ -110,4 +118,19 @@ export function createMoleculeSystem(name: string, r: MoleculeResources, params:
 /** Narrow a model system to a molecule (the engine's other systems have no force field). */
 export function isMoleculeSystem(s: ModelSystem): s is MoleculeSystem {
   return 'molecule' in s && 'backbone' in s;
+}
+
+/** See `MoleculeSystem.cartesianAtoms`; sorted atom indices. */
+function cartesianBlock(top: MoleculeSystem['molecule']['topology'], backbone: Backbone): number[] {
+  const set = new Set<number>();
+  for (const r of top.residues) {
+    const named = ['N', 'CA', 'C'].map((n) => r.atoms.find((i) => top.atoms[i]!.name === n));
+    if (named.every((i) => i !== undefined)) named.forEach((i) => set.add(i!));
+  }
+  const ca = backbone.phi[2];
+  for (const [i, j] of top.bonds) {
+    if (i === ca) set.add(j);
+    if (j === ca) set.add(i);
+  }
+  return [...set].sort((a, b) => a - b);
 }
