@@ -3,7 +3,7 @@ import { constMatMul } from '../permute';
 import { newVariable, type Flow } from '../types';
 import { pca } from '../whiten';
 import { IcPlan, toInternal64 } from './internal-coordinates';
-import { wrapAngle, wrapAngle64 } from './internal-layer';
+import { dihedralCentre, wrapAngle, wrapAngle64 } from './internal-layer';
 import { mixedZRows, placeRows, type V3 } from './mixed-geometry';
 import type { ZRow } from './zmatrix';
 
@@ -17,7 +17,7 @@ import type { ZRow } from './zmatrix';
  *   (`alignToReference` in `mixed-geometry.ts`, Kabsch on the Cartesian atoms). Alignment constraints
  *   are linear (centroid, Kabsch stationarity), so aligned configurations lie in exactly that subspace.
  * - Other atoms: a Z-matrix whose references are Cartesian atoms or earlier rows (`mixedZRows`: BFS from
- *   the Cartesian atoms), standardised like `InternalCoordinatesLayer` (μ, σ; circular μ for φ).
+ *   the Cartesian atoms), standardised like `InternalCoordinatesLayer` (μ, σ; `dihedralCentre` for φ).
  * The flow (and its prior) therefore lives in 3N − 6 dimensions, the paper's construction: forward is
  * a bijection from R^{3N−6} onto the (3N − 6)-dim manifold of aligned configurations (with bonds > 0,
  * angles in (0, π)), not onto R^{3N}. inverse projects the Cartesian atoms onto it, so x → z → x is the
@@ -96,7 +96,7 @@ export class MixedCoordinatesLayer implements Flow {
     for (let j = 0; j < 3 * nl; j++) {
       const col = qs.map((q) => q[j]!);
       const circ = j >= 2 * nl;
-      const m = circ ? Math.atan2(col.reduce((t, a) => t + Math.sin(a), 0), col.reduce((t, a) => t + Math.cos(a), 0)) : col.reduce((t, a) => t + a, 0) / n;
+      const m = circ ? dihedralCentre(col) : col.reduce((t, a) => t + a, 0) / n;
       const dev = col.map((a) => (circ ? wrapAngle64(a - m) : a - m));
       mu[j] = m;
       sd[j] = Math.max(minStd, Math.sqrt(dev.reduce((t, e) => t + e * e, 0) / (n - 1)));
