@@ -332,7 +332,7 @@ describe('bgw on the database: run without --out, then ls, show, export', () => 
     const db = join(dir, 'w.db');
     const run = await bgw(['run', spec, '--db', db, '--quiet'], { timeoutMs: 120_000 });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/ΔF\(φ≥0 − φ<0\)/);
+    expect(run.stdout).toMatch(/ΔF\(C7ax\/αL − C7eq\/β\/αR\)/);
     // One line per basin; the MD frames (2 chains × 100) are the reference.
     for (const b of ['C7eq/β', 'αR', 'C7ax/αL']) expect(run.stdout).toMatch(new RegExp(`^${b.replace('/', '\\/')}\\s+\\d+\\.\\d+ ± \\d+\\.\\d+ % reweighted \\(raw \\d+\\.\\d+ %\\), MD \\d+\\.\\d+ ± \\d+\\.\\d+ %$`, 'm'));
     const id = /run (\d+) completed/.exec(run.stdout)![1]!;

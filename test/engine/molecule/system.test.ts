@@ -51,6 +51,24 @@ describe('alanine dipeptide as a model system', () => {
     expect(sys.dim).toBe(66);
   });
 
+  it('the RC is φ shifted onto [−240°, 120°): β beyond −180° stays in state A, C7ax is B; the tfjs RC shifts the same way', () => {
+    const x0 = sys.start(0);
+    const rcAt = (phi: number): number => sys.rc64(setDihedral(x0, top, sys.backbone.phi, phi));
+    expect(rcAt(-155)).toBeCloseTo(-155, 6);
+    expect(rcAt(170)).toBeCloseTo(-190, 6); // the β basin across ±180°
+    expect(rcAt(119)).toBeCloseTo(119, 6);
+    expect(rcAt(121)).toBeCloseTo(-239, 6);
+    const inState = (rc: number): number => sys.states.findIndex((st) => rc >= st.min && rc < st.max);
+    expect([-155, 170, -60, 60, 119, 121].map((p) => inState(rcAt(p)))).toEqual([0, 0, 0, 1, 1, 0]);
+    const xs = [170, -60, 60, 130].map((p) => setDihedral(x0, top, sys.backbone.phi, p));
+    const rc = sys.rc(tf.tensor2d(xs.flatMap((x) => Array.from(x)), [4, 66])).arraySync();
+    xs.forEach((x, i) => expect(Math.abs(rc[i]! - sys.rc64(x))).toBeLessThan(2e-3));
+    // The basins follow the same cut: φ = 170° (β) is C7eq/β, φ = 60° C7ax/αL.
+    expect(RAMACHANDRAN_BASINS.filter((b) => b.contains(170, 160)).map((b) => b.name)).toEqual(['C7eq/β']);
+    expect(RAMACHANDRAN_BASINS.filter((b) => b.contains(60, -60)).map((b) => b.name)).toEqual(['C7ax/αL']);
+    expect(RAMACHANDRAN_BASINS.filter((b) => b.contains(-70, -40)).map((b) => b.name)).toEqual(['αR']);
+  });
+
   it('the batched tfjs φ equals the float64 one, and its gradient matches finite differences', () => {
     const rng = new Rng(5);
     const xs = Array.from({ length: 4 }, () => Float64Array.from(sys.start(0), (v) => v + 0.02 * rng.normal()));

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { createMolecule, type Molecule } from '../mm/index';
 import { dihedral64 } from '../mm/energy64';
 import { coordinateMasses } from '../mm/masses';
@@ -47,26 +47,37 @@ const DEG = 180 / Math.PI;
 
 /**
  * Regions of the (φ, ψ) plane, degrees. Vacuum alanine dipeptide's minima: C7eq (−83°, 73°), C5/β
- * (−155°, 165°), αR (−75°, −40°), C7ax (73°, −60°), αL (60°, 40°). C7eq and β are one basin here (no
- * barrier between them at 300 K worth a state); αR is φ < 0 with ψ in [−120°, 0°); everything with
- * φ ≥ 0 is C7ax/αL, the slow φ transition.
+ * (−155°, 165°), αR (−75°, −40°), C7ax (73°, −60°), αL (60°, 40°). C7ax/αL is φ ∈ [0°, 120°), the
+ * slow φ transition; the β basin reaches past φ = ±180° (C5 at −155°), so φ ≥ 120° belongs to it.
+ * C7eq and β are one basin (no barrier between them at 300 K worth a state); αR is φ < 0 with
+ * ψ ∈ [−120°, 0°).
  */
 export const RAMACHANDRAN_BASINS: SurfaceDef['basins'] = [
-  { name: 'C7eq/β', contains: (phi, psi) => phi < 0 && !(psi >= -120 && psi < 0) },
+  { name: 'C7eq/β', contains: (phi, psi) => !isC7ax(phi) && !(phi < 0 && psi >= -120 && psi < 0) },
   { name: 'αR', contains: (phi, psi) => phi < 0 && psi >= -120 && psi < 0 },
-  { name: 'C7ax/αL', contains: (phi) => phi >= 0 },
+  { name: 'C7ax/αL', contains: (phi) => isC7ax(phi) },
 ];
+const isC7ax = (phi: number): boolean => phi >= 0 && phi < PHI_CUT;
 
-/** States on φ (degrees); atan2 returns (−180°, 180°], so B's upper bound is past 180. */
+/**
+ * The reaction coordinate is φ shifted onto [−240°, 120°): the cut sits at 120°, where P(φ) is low
+ * (between αL and the β basin's tail), instead of at ±180°, which runs through the β basin. So the
+ * two states are single intervals: A = [−240°, 0°) (β, C7eq, αR), B = [0°, 120°) (C7ax, αL).
+ */
+export const PHI_CUT = 120;
+const shiftPhi = (phi: number): number => (phi >= PHI_CUT ? phi - 360 : phi);
+
+/** States on the shifted φ (degrees, see PHI_CUT). */
 export const MOLECULE_STATES: ModelSystem['states'] = [
-  { name: 'φ<0', min: -180, max: 0 },
-  { name: 'φ≥0', min: 0, max: 181 },
+  { name: 'C7eq/β/αR', min: PHI_CUT - 360, max: 0 },
+  { name: 'C7ax/αL', min: 0, max: PHI_CUT },
 ];
 
 /**
  * A molecule as a model system: u = E/kT from the force field (kT at `temperature` K, default 300),
- * the backbone dihedral φ (degrees) of its first inner residue as the reaction coordinate, states
- * φ < 0 (A: C7eq, β, αR) and φ ≥ 0 (B: C7ax, αL), and (φ, ψ) as its 2-D surface. State A's start is
+ * the backbone dihedral φ (degrees, shifted onto [−240°, 120°)) of its first inner residue as the
+ * reaction coordinate, states A = [−240°, 0°) (C7eq, β, αR) and B = [0°, 120°) (C7ax, αL), and
+ * (φ, ψ) in (−180°, 180°] as its 2-D surface. State A's start is
  * the structure as given; B's is that structure torsion-driven to (φ, ψ) = (70°, −60°) and relaxed.
  */
 export function createMoleculeSystem(name: string, r: MoleculeResources, params: Readonly<Record<string, number>> = {}): MoleculeSystem {
@@ -90,9 +101,12 @@ export function createMoleculeSystem(name: string, r: MoleculeResources, params:
     energy: (x: tf.Tensor2D) => molecule.energy(x),
     energy64: (x) => molecule.energy64(x),
     gradient64: (x, out) => molecule.gradient64(x, out),
-    rc64: phi64,
-    rc: (x) => dihedralDeg(x, backbone.phi),
-    rcRange: [-180, 180],
+    rc64: (x) => shiftPhi(phi64(x)),
+    rc: (x) => tf.tidy(() => {
+      const phi = dihedralDeg(x, backbone.phi);
+      return tf.where(tf.greaterEqual(phi, PHI_CUT), tf.sub(phi, 360), phi) as tf.Tensor1D;
+    }),
+    rcRange: [PHI_CUT - 360, PHI_CUT],
     states: MOLECULE_STATES,
     start: (state = 0) => {
       if (state === 0) return Float64Array.from(molecule.positions);
