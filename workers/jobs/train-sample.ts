@@ -187,7 +187,9 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
     const reference = (spec.data?.source === 'metropolis' || spec.data?.source === 'md') && data && !sampleOnly ? data.x : null;
     return { result, samples, flowBytes: serializeFlow(built), explored: exploredOut, reference };
   } finally {
+    // A worker thread runs many jobs: free the flow and the system's constant tensors.
     built.flow.dispose();
+    base.dispose?.();
   }
 }
 

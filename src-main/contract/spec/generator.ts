@@ -2,8 +2,6 @@ import { z } from 'zod';
 import { isMoleculeSystem, systemDim } from '../systems';
 import { BackendSchema, commonFields, distinctTemperatures, endpoint, positive, SetRowSchema, temperatures } from './parts';
 
-export { SetRowSchema };
-
 // A generator run: (reference data | exploration from one configuration) → staged training →
 // sampling → reweighting. docs/run-spec.md describes every field.
 

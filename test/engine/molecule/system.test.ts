@@ -86,6 +86,18 @@ describe('alanine dipeptide as a model system', () => {
     }
   });
 
+  it('dispose frees the energy\'s constant tensors, and the system still works after it', () => {
+    const own = createMoleculeSystem('alanine-dipeptide', resources);
+    const x = tf.tensor2d(Array.from(own.start(0)), [1, 66]);
+    const u0 = own.energy(x).dataSync()[0]!;
+    const before = tf.memory().numTensors;
+    own.dispose!();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+    expect(own.energy(x).dataSync()[0]!).toBeCloseTo(u0, 4);
+    own.dispose!();
+    x.dispose();
+  });
+
   it('torsion drive sets φ exactly and keeps every bond length', () => {
     const x0 = sys.start(0);
     const y = setDihedral(x0, top, sys.backbone.phi, 65);

@@ -63,4 +63,6 @@ export interface ModelSystem extends Energy {
   readonly quadrature?: QuadratureGrid;
   /** Present where a 2-D surface is reported (molecules). */
   readonly surface?: SurfaceDef;
+  /** Frees tensors the system holds (molecules: the force field's constant matrices); it stays usable. */
+  dispose?(): void;
 }

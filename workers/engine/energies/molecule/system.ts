@@ -118,6 +118,7 @@ export function createMoleculeSystem(name: string, r: MoleculeResources, params:
       return Float64Array.from(startB);
     },
     mcStep: 0.002,
+    dispose: () => molecule.tfEnergy.dispose(),
     surface: {
       labels: ['φ', 'ψ'],
       range: [[-180, 180], [-180, 180]],
