@@ -8,11 +8,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../workers/backend';
-import { createSystem } from '../workers/engine/energies/index';
-import { buildFlow } from '../workers/engine/flows/build';
-import { Rng } from '../workers/engine/rng';
-import { train } from '../workers/engine/train/trainer';
+import { selectBackend } from '../engine/compute/select';
+import { createSystem } from '../engine/energies';
+import { buildFlow } from '../engine/flows/build';
+import { Rng } from '../engine/rng';
+import { train } from '../engine/train/trainer';
 
 interface Config {
   readonly name: string;
@@ -115,7 +115,7 @@ const report = {
   },
   configs,
 };
-await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+await mkdir(new URL('./results', import.meta.url), { recursive: true });
 const out = new URL(`./results/flow-training-${backend.name}.json`, import.meta.url);
 await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
 for (const c of configs) {

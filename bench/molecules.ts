@@ -10,14 +10,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../workers/backend';
-import { baoab } from '../workers/engine/dynamics/baoab';
-import { moleculeMd } from '../workers/engine/dynamics/md-data';
-import { createMoleculeSystem } from '../workers/engine/energies/molecule/system';
-import { buildFlow } from '../workers/engine/flows/build';
-import { alignToReference } from '../workers/engine/flows/internal/mixed-geometry';
-import { Rng } from '../workers/engine/rng';
-import { train } from '../workers/engine/train/trainer';
+import { selectBackend } from '../engine/compute/select';
+import { baoab } from '../engine/dynamics/baoab';
+import { moleculeMd } from '../engine/dynamics/md-data';
+import { createMoleculeSystem } from '../engine/energies/molecule/system';
+import { buildFlow } from '../engine/flows/build';
+import { alignToReference } from '../engine/flows/internal/mixed-geometry';
+import { Rng } from '../engine/rng';
+import { train } from '../engine/train/trainer';
 
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, Repositories } from '../db/index';
-import { normalizedWeights } from '../workers/engine/reweighting';
-import { Rng } from '../workers/engine/rng';
+import { openDatabase, Repositories } from '../db';
+import { normalizedWeights } from '../engine/reweighting';
+import { Rng } from '../engine/rng';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const DIM = 76;

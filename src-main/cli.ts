@@ -5,7 +5,7 @@ import { createProgressPrinter } from './cli/progress';
 import { UsageError } from './cli/usage-error';
 // tfjs and the engine load only for commands that compute (about 2 s), so `validate`, `--help`
 // and usage errors answer at once.
-const loadBackend = () => import('../workers/backend');
+const loadBackend = () => import('../engine/compute/select');
 
 const USAGE = `usage:
   bgw run <spec.json> [--out <dir>] [--seed N] [--quiet]   run a spec (train, sample, reweight); stored in the database

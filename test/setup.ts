@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // tfjs-core's Node bundle does not register op gradients; the umbrella package does (see
-// workers/backend.ts). Every test file gets them, whichever backend it selects.
+// engine/compute/select.ts). Every test file gets them, whichever backend it selects.
 import '@tensorflow/tfjs';
 
 // Tests (and the `bgw` processes they spawn, which inherit the environment) never touch the

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { MetricPoint } from '../../src-main/contract/api';
+import type { MetricPoint } from '../../contract/api';
 
 export class MetricsRepo {
   private readonly insert: Statement;

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { ProjectDto } from '../../src-main/contract/api';
+import type { ProjectDto } from '../../contract/api';
 import { now } from './time';
 
 interface Row {

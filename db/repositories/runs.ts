@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import type { RunDetailDto, RunDto, RunProgress, RunStatus } from '../../src-main/contract/api';
-import type { RunResult } from '../../src-main/contract/run-result';
-import type { RunSpec } from '../../src-main/contract/run-spec';
+import type { RunDetailDto, RunDto, RunProgress, RunStatus } from '../../contract/api';
+import type { RunResult } from '../../contract/run-result';
+import type { RunSpec } from '../../contract/run-spec';
 import { now } from './time';
 
 export type RunKind = 'train' | 'sample';

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { SampleRowDto, SampleSetDto, SampleSetKind } from '../../src-main/contract/api';
-import type { SampleRow } from '../../src-main/backend/export/sample-row';
-import { FORCEFIELDS, type MoleculeSource } from '../../src-main/contract/systems';
+import type { SampleRowDto, SampleSetDto, SampleSetKind } from '../../contract/api';
+import type { SampleRow } from '../../contract/sample-row';
+import { FORCEFIELDS, type MoleculeSource } from '../../contract/systems';
 import { ascendingOrder } from './sort-order';
 
 /** Columns of one sample set, row-major coordinates; null columns are stored as NULL. */

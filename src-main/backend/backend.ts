@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
-import { openDatabase, Repositories } from '../../db/index';
+import { openDatabase, Repositories } from '../../db';
 import { acquireLock } from '../../db/lock';
-import { ApiInputs, type ApiHandlers, type ApiOutputs, type ApiRequest, type Channel, type SystemInfo } from '../contract/api';
+import { ApiInputs, type ApiHandlers, type ApiOutputs, type ApiRequest, type Channel, type SystemInfo } from '../../contract/api';
 import { invalidInput } from './server/envelope';
 import { EventBus } from './events';
 import { WorkerPool } from './scheduler/pool';
@@ -38,7 +38,7 @@ export interface Backend extends ServiceContext {
 
 /** GPU backends run one job per GPU (they would contend for it); CPU backends one per core. */
 async function defaultWorkers(): Promise<number> {
-  const { resolveBackendChoice } = await import('../../workers/backend');
+  const { resolveBackendChoice } = await import('../../engine/compute/select');
   const choice = resolveBackendChoice();
   const gpus = choice === 'wasm' || choice === 'cpu' ? [] : await nvidiaGpus();
   return gpus.length > 0 ? gpus.length : availableParallelism();

@@ -1,4 +1,4 @@
-import type { ApiEvents, EventMessage, EventName } from '../contract/api';
+import type { ApiEvents, EventMessage, EventName } from '../../contract/api';
 
 export type EventListener = (m: EventMessage) => void;
 

@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SamplesRepo } from '../../db/repositories/samples';
-import type { MoleculeResources } from '../../workers/engine/energies/index';
-import type { MoleculeSystem } from '../../workers/engine/energies/molecule/system';
-import type { ModelSystem } from '../../workers/engine/energies/types';
-import { systemTopology, type Topology, type TopologyAtom } from '../../workers/engine/energies/topology';
-import { elementOf, parsePdb, type PdbAtom } from '../../workers/engine/io/pdb';
-import type { RunSpec } from '../contract/run-spec';
-import { FORCEFIELDS, type ForceFieldName, type MoleculeSource, type MoleculeSystemName } from '../contract/systems';
+import type { MoleculeResources } from '../../engine/energies';
+import type { MoleculeSystem } from '../../engine/energies/molecule/system';
+import type { ModelSystem } from '../../engine/energies/types';
+import { systemTopology, type Topology, type TopologyAtom } from '../../engine/energies/topology';
+import { elementOf, parsePdb, type PdbAtom } from '../../engine/io/pdb';
+import type { RunSpec } from '../../contract/run-spec';
+import { FORCEFIELDS, type ForceFieldName, type MoleculeSource, type MoleculeSystemName } from '../../contract/systems';
 import { atomRecord, fixed, line, remark } from './export/pdb-records';
 import { StoredInputError } from './scheduler/stored-input-error';
 
@@ -121,7 +121,7 @@ export interface BuiltSystem {
  * force field cannot type the structure (it names the residue).
  */
 export async function buildSystem(name: RunSpec['system']['name'], params: Record<string, number>, source: MoleculeSource | null): Promise<BuiltSystem> {
-  const { createSystem } = await import('../../workers/engine/energies/index');
+  const { createSystem } = await import('../../engine/energies');
   const system = createSystem(name, params, source ? moleculeResources(source) : null);
   const molecule = 'molecule' in system ? (system as MoleculeSystem) : null;
   return { system, molecule, topology: systemTopology(name, params, molecule?.molecule.topology ?? null) };

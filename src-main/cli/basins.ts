@@ -1,4 +1,4 @@
-import type { RunResult } from '../contract/run-result';
+import type { RunResult } from '../../contract/run-result';
 
 const pct = (v: number | null, e: number | null): string => (v === null ? '–' : `${(100 * v).toFixed(2)}${e === null || !Number.isFinite(e) ? '' : ` ± ${(100 * e).toFixed(2)}`} %`);
 

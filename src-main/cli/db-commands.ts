@@ -1,8 +1,8 @@
 import { basinLines } from './basins';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { openDatabase, Repositories } from '../../db/index';
-import type { RunDto, SampleSetDto } from '../contract/api';
+import { openDatabase, Repositories } from '../../db';
+import type { RunDto, SampleSetDto } from '../../contract/api';
 import { UsageError } from './usage-error';
 
 /**

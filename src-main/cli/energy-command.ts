@@ -23,7 +23,7 @@ export async function energyCommand(pdbPath: string, xmlPath: string, temperatur
   } catch (e) {
     throw new UsageError(`${pdbPath}: ${(e as Error).message}`);
   }
-  const { createMolecule } = await import('../../workers/engine/energies/mm/index');
+  const { createMolecule } = await import('../../engine/energies/mm');
   let mol;
   try {
     mol = createMolecule(pdbText, xml, temperature);

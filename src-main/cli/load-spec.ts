@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { createSystem } from '../../workers/engine/energies/index';
-import { formatIssues, parseRunSpec, type RunSpec } from '../contract/run-spec';
-import { isMoleculeSystem } from '../contract/systems';
+import { createSystem } from '../../engine/energies';
+import { formatIssues, parseRunSpec, type RunSpec } from '../../contract/run-spec';
+import { isMoleculeSystem } from '../../contract/systems';
 import { UsageError } from './usage-error';
 
 /** Read and validate a spec file; every failure is a UsageError naming the file and the field. */

@@ -1,13 +1,13 @@
-import { isMoleculeSystem } from '../contract/systems';
+import { isMoleculeSystem } from '../../contract/systems';
 import { randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { abortError } from '../../workers/engine/cancel';
-import type { JobOutput } from '../../workers/protocol';
+import { abortError } from '../../engine/cancel';
+import type { JobOutput } from '../../contract/jobs';
 import { createBackend } from '../backend/backend';
-import type { RunDto, RunProgress } from '../contract/api';
-import type { RunResult } from '../contract/run-result';
-import type { RunSpec } from '../contract/run-spec';
+import type { RunDto, RunProgress } from '../../contract/api';
+import type { RunResult } from '../../contract/run-result';
+import type { RunSpec } from '../../contract/run-spec';
 import { loadSpec } from './load-spec';
 import { UsageError } from './usage-error';
 import { writeExploredCsv, writeSamplesCsv, writeWindowsCsv } from './write-samples';
@@ -86,8 +86,8 @@ export async function runCommand(o: RunCommandOptions): Promise<{ run: RunDto; r
 
 /** A finished job's data files (not result.json), written into `staging`. */
 async function stageFiles(spec: RunSpec, out: JobOutput, staging: string): Promise<string[]> {
-  const { createSystem } = await import('../../workers/engine/energies/index');
-  const { MOLECULE_STATES } = await import('../../workers/engine/energies/molecule/system');
+  const { createSystem } = await import('../../engine/energies');
+  const { MOLECULE_STATES } = await import('../../engine/energies/molecule/system');
   // Only the dimension and the states are needed here; a molecule's are known without its structure.
   const system = isMoleculeSystem(spec.system.name) ? { dim: dimOf(out), states: MOLECULE_STATES } : createSystem(spec.system.name, spec.system.params);
   const files: string[] = [];

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
  * when it dies, with backoff, at most `max` times within `windowMs`.
  */
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface SpawnOptions {
   /** The Node binary: default `$BGW_NODE`, else `node` on the PATH. */

@@ -1,5 +1,5 @@
-import type { EventMessage } from '../../src-main/contract/api';
-import { connectEvents, createApiClient, type ApiClient } from '../../src-main/backend/server/client';
+import type { EventMessage } from '../../contract/api';
+import { connectEvents, createApiClient, type ApiClient } from '../../contract/client';
 
 /**
  * The renderer's one way to the backend. The per-launch token arrives in the page URL

@@ -1,4 +1,4 @@
-import type { SystemInfo } from '../../src-main/contract/api';
+import type { SystemInfo } from '../../contract/api';
 import { api } from '../lib/api';
 
 /** The backend this window talks to: its system info and whether the event stream is up. */

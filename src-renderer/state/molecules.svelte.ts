@@ -1,5 +1,5 @@
-import type { SampleSetDto } from '../../src-main/contract/api';
-import type { ForceFieldName } from '../../src-main/contract/systems';
+import type { SampleSetDto } from '../../contract/api';
+import type { ForceFieldName } from '../../contract/systems';
 import { api } from '../lib/api';
 
 /**

@@ -1,5 +1,5 @@
-import { ApiError } from '../../src-main/contract/api';
-import { parseRunSpec, type SpecIssue } from '../../src-main/contract/run-spec';
+import { ApiError } from '../../contract/api';
+import { parseRunSpec, type SpecIssue } from '../../contract/run-spec';
 
 /** The shipped example specs, as presets (bundled at build time). */
 const PRESET_FILES = import.meta.glob('../../examples/*.json', { eager: true, import: 'default' }) as Record<string, Record<string, unknown>>;

@@ -1,4 +1,4 @@
-import type { ProjectDto } from '../../src-main/contract/api';
+import type { ProjectDto } from '../../contract/api';
 import { api } from '../lib/api';
 
 export class ProjectsState {

@@ -1,4 +1,4 @@
-import type { EventMessage, MetricPoint, RunDetailDto, SampleSetDto } from '../../src-main/contract/api';
+import type { EventMessage, MetricPoint, RunDetailDto, SampleSetDto } from '../../contract/api';
 import { api } from '../lib/api';
 
 export type PointsListener = (points: readonly MetricPoint[]) => void;

@@ -1,4 +1,4 @@
-import type { EventMessage, RunDto } from '../../src-main/contract/api';
+import type { EventMessage, RunDto } from '../../contract/api';
 import { api } from '../lib/api';
 
 /** The selected project's runs, kept live from pushed status and progress events. */

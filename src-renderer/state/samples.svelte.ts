@@ -1,4 +1,4 @@
-import type { SampleRowDto } from '../../src-main/contract/api';
+import type { SampleRowDto } from '../../contract/api';
 import { api } from '../lib/api';
 
 export type SortKey = 'id' | 'w' | 'u' | 'rc';

@@ -1,4 +1,4 @@
-import type { SampleRowDto, StructureDto } from '../../src-main/contract/api';
+import type { SampleRowDto, StructureDto } from '../../contract/api';
 import { api } from '../lib/api';
 
 /** What the 3-D viewer shows: a stored sample row, or a point of the run's latent path. */

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { writeSampleRowsCsv } from '../../src-main/backend/export/csv';
 import { writeSampleRowsPdb } from '../../src-main/backend/export/pdb';
 import { resampledRows, resampleIndices } from '../../src-main/backend/export/resampled';
-import type { SampleRow } from '../../src-main/backend/export/sample-row';
+import type { SampleRow } from '../../contract/sample-row';
 import { importConfigurations } from '../../src-main/backend/import';
-import { systemTopology } from '../../workers/engine/energies/topology';
-import { Rng } from '../../workers/engine/rng';
+import { systemTopology } from '../../engine/energies/topology';
+import { Rng } from '../../engine/rng';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'bgw-export-'));
 

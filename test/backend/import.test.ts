@@ -48,7 +48,7 @@ describe('parsePdb', () => {
   it('reads models, atoms and the cell', () => {
     const p = parsePdb(good.join('\n'));
     expect(p.models.map((m) => Array.from(m))).toEqual([[1.5, -0.25, 0, 3, 4, 5], [-1, 0.125, 0, 0, 0, 0]]);
-    // The engine's one parser (workers/engine/io/pdb.ts): residue, chain, insertion code and record type too.
+    // The engine's one parser (engine/io/pdb.ts): residue, chain, insertion code and record type too.
     const pnt = { resName: 'PNT', chain: 'A', resSeq: 1, iCode: '', element: 'C', hetero: true };
     expect(p.atoms).toEqual([{ name: 'P1', ...pnt }, { name: 'P2', ...pnt }]);
     expect(p.box).toEqual({ a: 6, b: 6, c: 6, alpha: 90, beta: 90, gamma: 90 });

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src-main/backend/backend';
 import { atomNameField, conectRecords } from '../../src-main/backend/export/pdb-records';
 import { resolveRunInputs } from '../../src-main/backend/scheduler/stored-inputs';
-import { parseRunSpec, type RunSpec } from '../../src-main/contract/run-spec';
-import type { SampleSetDto } from '../../src-main/contract/api';
-import { createMolecule } from '../../workers/engine/energies/mm/index';
-import { MOLAR_GAS_CONSTANT } from '../../workers/engine/energies/mm/tf-energy';
-import { systemTopology } from '../../workers/engine/energies/topology';
-import { parsePdb, PdbParseError } from '../../workers/engine/io/pdb';
+import { parseRunSpec, type RunSpec } from '../../contract/run-spec';
+import type { SampleSetDto } from '../../contract/api';
+import { createMolecule } from '../../engine/energies/mm';
+import { MOLAR_GAS_CONSTANT } from '../../engine/energies/mm/tf-energy';
+import { systemTopology } from '../../engine/energies/topology';
+import { parsePdb, PdbParseError } from '../../engine/io/pdb';
 
 // Molecules through the backend: a user's PDB imported as `molecule` (typed by the force field,
 // stored with its template), exported with real atoms, elements and CONECT bonds, re-imported,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase, Repositories } from '../../db/index';
+import { openDatabase, Repositories } from '../../db';
 import { ascendingOrder } from '../../db/repositories/sort-order';
-import { Rng } from '../../workers/engine/rng';
+import { Rng } from '../../engine/rng';
 
 // Stored sort orders and pages, against an independent reference: JS sort with a comparator over
 // the same columns (NULL/non-finite first, ties by index).

@@ -1,8 +1,8 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { ApiError, type ApiHandlers, type EventMessage, type ProjectDto } from '../../src-main/contract/api';
-import { connectEvents, createApiClient } from '../../src-main/backend/server/client';
+import { ApiError, type ApiHandlers, type EventMessage, type ProjectDto } from '../../contract/api';
+import { connectEvents, createApiClient } from '../../contract/client';
 import { startApiServer, type ApiServer } from '../../src-main/backend/server/http';
 import { allowedHosts, checkRequest, generateToken, tokenMatches } from '../../src-main/backend/server/security';
 

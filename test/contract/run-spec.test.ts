@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSystem } from '../../workers/engine/energies/index';
-import { formatIssues, formatPath, parseRunSpec, type GeneratorSpec, type ParseResult, type SpecIssue } from '../../src-main/contract/run-spec';
+import { createSystem } from '../../engine/energies';
+import { formatIssues, formatPath, parseRunSpec, type GeneratorSpec, type ParseResult, type SpecIssue } from '../../contract/run-spec';
 
 /** The parsed spec of a generator run (throws with the issues otherwise). */
 function generator(r: ParseResult): GeneratorSpec {

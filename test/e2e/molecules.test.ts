@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiClient, type ApiClient } from '../../src-main/backend/server/client';
+import { createApiClient, type ApiClient } from '../../contract/client';
 import { launchBrowser, nonBlankShare, RESULTS, startWorkbench, type Workbench } from './harness';
 
 // A molecule end to end: an alanine-dipeptide run started through the API on a real `bgw serve`,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../workers/engine/rng';
+import { Rng } from '../../engine/rng';
 import {
   bootstrapDeltaF,
   bootstrapProfile,
   deltaF,
   freeEnergyProfile,
   histogram,
-} from '../../workers/engine/analysis';
+} from '../../engine/analysis';
 
 // Tilted double well: minima near x = ±√3, the left one lower (ΔF_AB ≈ 3.4 kT).
 const u = (x: number) => x ** 4 - 6 * x ** 2 + x;

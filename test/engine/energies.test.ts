@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createDoubleWell } from '../../workers/engine/energies/double-well';
-import { createMuellerBrown } from '../../workers/engine/energies/mueller-brown';
-import { createDimer } from '../../workers/engine/energies/dimer';
-import { createSystem, SYSTEM_NAMES } from '../../workers/engine/energies/index';
-import type { ModelSystem } from '../../workers/engine/energies/types';
-import { Rng } from '../../workers/engine/rng';
+import { createDoubleWell } from '../../engine/energies/double-well';
+import { createMuellerBrown } from '../../engine/energies/mueller-brown';
+import { createDimer } from '../../engine/energies/dimer';
+import { createSystem, SYSTEM_NAMES } from '../../engine/energies';
+import type { ModelSystem } from '../../engine/energies/types';
+import { Rng } from '../../engine/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

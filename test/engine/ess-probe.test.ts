@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from '../../workers/backend';
-import { createSystem } from '../../workers/engine/energies/index';
-import { essProbe } from '../../workers/engine/ess-probe';
-import { buildFlow } from '../../workers/engine/flows/build';
-import { essFraction } from '../../workers/engine/reweighting';
-import { Rng } from '../../workers/engine/rng';
-import { sampleFlow } from '../../workers/engine/sampling';
+import { selectBackend } from '../../engine/compute/select';
+import { createSystem } from '../../engine/energies';
+import { essProbe } from '../../engine/ess-probe';
+import { buildFlow } from '../../engine/flows/build';
+import { essFraction } from '../../engine/reweighting';
+import { Rng } from '../../engine/rng';
+import { sampleFlow } from '../../engine/sampling';
 
 describe('essProbe', () => {
   it('equals the ESS of the same draws through the sampling path, and lies in (0, 1]', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createSystem } from '../../workers/engine/energies/index';
-import { estimate } from '../../workers/engine/estimates';
-import { Rng } from '../../workers/engine/rng';
-import type { GeneratedSamples } from '../../workers/engine/sampling';
+import { createSystem } from '../../engine/energies';
+import { estimate } from '../../engine/estimates';
+import { Rng } from '../../engine/rng';
+import type { GeneratedSamples } from '../../engine/sampling';
 
 const dw = createSystem('double-well', {});
 const bins = { min: -2.5, max: 2.5, n: 20 };

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../workers/backend';
-import { buildFlow, type BuiltFlow, type FlowArch } from '../../workers/engine/flows/build';
-import { Mlp } from '../../workers/engine/flows/mlp';
-import { constMatMul } from '../../workers/engine/flows/permute';
-import { deserializeFlow, serializeFlow } from '../../workers/engine/flows/serialize';
-import type { Flow } from '../../workers/engine/flows/types';
-import { Rng } from '../../workers/engine/rng';
+import { selectBackend } from '../../engine/compute/select';
+import { buildFlow, type BuiltFlow, type FlowArch } from '../../engine/flows/build';
+import { Mlp } from '../../engine/flows/mlp';
+import { constMatMul } from '../../engine/flows/permute';
+import { deserializeFlow, serializeFlow } from '../../engine/flows/serialize';
+import type { Flow } from '../../engine/flows/types';
+import { Rng } from '../../engine/rng';
 
 beforeAll(async () => {
   await selectBackend({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../workers/backend';
-import { createSystem } from '../../workers/engine/energies/index';
-import { buildFlow } from '../../workers/engine/flows/build';
-import type { Flow } from '../../workers/engine/flows/types';
-import { latentPath } from '../../workers/engine/interpolation';
-import { Rng } from '../../workers/engine/rng';
+import { selectBackend } from '../../engine/compute/select';
+import { createSystem } from '../../engine/energies';
+import { buildFlow } from '../../engine/flows/build';
+import type { Flow } from '../../engine/flows/types';
+import { latentPath } from '../../engine/interpolation';
+import { Rng } from '../../engine/rng';
 
 beforeAll(async () => {
   await selectBackend({ prefer: 'cpu', env: {} });

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../workers/backend';
-import { createSystem } from '../../workers/engine/energies/index';
-import type { ModelSystem } from '../../workers/engine/energies/types';
-import type { Flow } from '../../workers/engine/flows/types';
-import { buildFlow } from '../../workers/engine/flows/build';
-import { quadratureReference } from '../../workers/engine/reference/quadrature';
-import { Rng } from '../../workers/engine/rng';
-import { adaptStep, explore } from '../../workers/engine/samplers/explore';
-import { chainDeltaF, independenceSampler } from '../../workers/engine/samplers/independence';
-import { latentLogAcceptance, latentMetropolis, type LogAcceptance } from '../../workers/engine/samplers/latent-mc';
+import { selectBackend } from '../../engine/compute/select';
+import { createSystem } from '../../engine/energies';
+import type { ModelSystem } from '../../engine/energies/types';
+import type { Flow } from '../../engine/flows/types';
+import { buildFlow } from '../../engine/flows/build';
+import { quadratureReference } from '../../engine/reference/quadrature';
+import { Rng } from '../../engine/rng';
+import { adaptStep, explore } from '../../engine/samplers/explore';
+import { chainDeltaF, independenceSampler } from '../../engine/samplers/independence';
+import { latentLogAcceptance, latentMetropolis, type LogAcceptance } from '../../engine/samplers/latent-mc';
 
 // wasm: the exploration test trains a flow, which the plain-JS cpu backend makes ~10× slower.
 beforeAll(async () => {

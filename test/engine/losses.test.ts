@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../workers/backend';
-import { createSystem } from '../../workers/engine/energies/index';
-import { buildFlow } from '../../workers/engine/flows/build';
-import { klLoss, linlogcut, mlLoss, rcLoss } from '../../workers/engine/losses';
-import { Rng } from '../../workers/engine/rng';
+import { selectBackend } from '../../engine/compute/select';
+import { createSystem } from '../../engine/energies';
+import { buildFlow } from '../../engine/flows/build';
+import { klLoss, linlogcut, mlLoss, rcLoss } from '../../engine/losses';
+import { Rng } from '../../engine/rng';
 
 beforeAll(async () => {
   await selectBackend({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override

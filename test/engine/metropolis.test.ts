@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { createDoubleWell } from '../../workers/engine/energies/double-well';
-import { createDimer } from '../../workers/engine/energies/dimer';
-import type { ModelSystem } from '../../workers/engine/energies/types';
-import { quadratureReference } from '../../workers/engine/reference/quadrature';
-import { metropolis, metropolisStates } from '../../workers/engine/samplers/metropolis';
-import { Rng } from '../../workers/engine/rng';
+import { createDoubleWell } from '../../engine/energies/double-well';
+import { createDimer } from '../../engine/energies/dimer';
+import type { ModelSystem } from '../../engine/energies/types';
+import { quadratureReference } from '../../engine/reference/quadrature';
+import { metropolis, metropolisStates } from '../../engine/samplers/metropolis';
+import { Rng } from '../../engine/rng';
 
 /** 1-D harmonic u = k·x²/2: only energy64 is needed by the sampler. */
 function harmonic(k: number): ModelSystem {

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { createDoubleWell } from '../../workers/engine/energies/double-well';
-import { createMuellerBrown } from '../../workers/engine/energies/mueller-brown';
-import { createDimer } from '../../workers/engine/energies/dimer';
-import { quadratureReference } from '../../workers/engine/reference/quadrature';
+import { createDoubleWell } from '../../engine/energies/double-well';
+import { createMuellerBrown } from '../../engine/energies/mueller-brown';
+import { createDimer } from '../../engine/energies/dimer';
+import { quadratureReference } from '../../engine/reference/quadrature';
 
 /** Independent 1-D trapezoid of exp(−(x⁴ − 6x² + x)/τ) over [a, b] (the DW x1 marginal, unnormalised). */
 function trapezoid(a: number, b: number, tau: number, n = 200_000): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../workers/engine/rng';
+import { Rng } from '../../engine/rng';
 import {
   essFraction,
   kishEss,
@@ -7,7 +7,7 @@ import {
   logWeights,
   normalizedWeights,
   systematicResample,
-} from '../../workers/engine/reweighting';
+} from '../../engine/reweighting';
 
 const logs = (w: number[]) => w.map((x) => Math.log(x));
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RAMACHANDRAN_BASINS } from '../../workers/engine/energies/molecule/system';
-import type { SurfaceDef } from '../../workers/engine/energies/types';
-import { freeGrid, surfaceEstimate } from '../../workers/engine/surface';
-import { Rng } from '../../workers/engine/rng';
+import { RAMACHANDRAN_BASINS } from '../../engine/energies/molecule/system';
+import type { SurfaceDef } from '../../engine/energies/types';
+import { freeGrid, surfaceEstimate } from '../../engine/surface';
+import { Rng } from '../../engine/rng';
 
 const def: SurfaceDef = { labels: ['φ', 'ψ'], range: [[-180, 180], [-180, 180]], periodic: true, value64: () => [0, 0], basins: RAMACHANDRAN_BASINS };
 /** n points: a fraction `pB` at (60, −60) (C7ax/αL), the rest at (−80, 70) (C7eq/β). */

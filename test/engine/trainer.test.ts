@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../workers/backend';
-import { createSystem } from '../../workers/engine/energies/index';
-import type { ModelSystem } from '../../workers/engine/energies/types';
-import { buildFlow, type FlowArch } from '../../workers/engine/flows/build';
-import type { Flow } from '../../workers/engine/flows/types';
-import { klLoss } from '../../workers/engine/losses';
-import { Rng } from '../../workers/engine/rng';
-import { sampleFlow } from '../../workers/engine/sampling';
-import { stageSteps, type Stage } from '../../workers/engine/train/schedule';
-import { priorBatch, train, type TrainOptions, type TrainProgress } from '../../workers/engine/train/trainer';
+import { selectBackend } from '../../engine/compute/select';
+import { createSystem } from '../../engine/energies';
+import type { ModelSystem } from '../../engine/energies/types';
+import { buildFlow, type FlowArch } from '../../engine/flows/build';
+import type { Flow } from '../../engine/flows/types';
+import { klLoss } from '../../engine/losses';
+import { Rng } from '../../engine/rng';
+import { sampleFlow } from '../../engine/sampling';
+import { stageSteps, type Stage } from '../../engine/train/schedule';
+import { priorBatch, train, type TrainOptions, type TrainProgress } from '../../engine/train/trainer';
 
 beforeAll(async () => {
   await selectBackend({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override

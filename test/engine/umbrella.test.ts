@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { createSystem } from '../../workers/engine/energies/index';
-import { defaultWindows, umbrellaSampling } from '../../workers/engine/reference/umbrella';
-import { bootstrapWham } from '../../workers/engine/reference/wham';
-import { quadratureReference } from '../../workers/engine/reference/quadrature';
-import { histogram, type Bins } from '../../workers/engine/analysis';
-import { Rng } from '../../workers/engine/rng';
+import { createSystem } from '../../engine/energies';
+import { defaultWindows, umbrellaSampling } from '../../engine/reference/umbrella';
+import { bootstrapWham } from '../../engine/reference/wham';
+import { quadratureReference } from '../../engine/reference/quadrature';
+import { histogram, type Bins } from '../../engine/analysis';
+import { Rng } from '../../engine/rng';
 
 describe('umbrella sampling + WHAM', () => {
   it('reproduces the exact double-well profile and ΔF', async () => {

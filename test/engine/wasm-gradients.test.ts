@@ -3,12 +3,12 @@
 // compare against are computed once, before switching, and kept as plain arrays.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../workers/backend';
-import { createSystem } from '../../workers/engine/energies/index';
-import { buildFlow, type BuiltFlow } from '../../workers/engine/flows/build';
-import { Mlp } from '../../workers/engine/flows/mlp';
-import { klLoss, linlogcut, mlLoss } from '../../workers/engine/losses';
-import { Rng } from '../../workers/engine/rng';
+import { selectBackend } from '../../engine/compute/select';
+import { createSystem } from '../../engine/energies';
+import { buildFlow, type BuiltFlow } from '../../engine/flows/build';
+import { Mlp } from '../../engine/flows/mlp';
+import { klLoss, linlogcut, mlLoss } from '../../engine/losses';
+import { Rng } from '../../engine/rng';
 
 const DIM = 5;
 const N = 24;

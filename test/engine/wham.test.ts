@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { bootstrapWham, wham, whamDeltaF, type WhamWindow } from '../../workers/engine/reference/wham';
-import { histogram, type Bins, type RcState } from '../../workers/engine/analysis';
-import { Rng } from '../../workers/engine/rng';
+import { bootstrapWham, wham, whamDeltaF, type WhamWindow } from '../../engine/reference/wham';
+import { histogram, type Bins, type RcState } from '../../engine/analysis';
+import { Rng } from '../../engine/rng';
 
 // Truth: a tilted double well F(ξ) = ξ⁴ − 4ξ² + ξ/2 on [−2.5, 2.5] (barrier ≈ 4–5 kT, ΔF ≈ 1.3; the
 // tilt keeps ΔF from being 0 by symmetry). Windows are drawn EXACTLY from the biased density

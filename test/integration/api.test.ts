@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src-main/backend/backend';
-import { createApiClient, type ApiClient } from '../../src-main/backend/server/client';
+import { createApiClient, type ApiClient } from '../../contract/client';
 import { startApiServer, type ApiServer } from '../../src-main/backend/server/http';
 import { generateToken } from '../../src-main/backend/server/security';
-import type { SampleRowDto } from '../../src-main/contract/api';
+import type { SampleRowDto } from '../../contract/api';
 
 // The real backend behind the real server on loopback, with a fresh SQLite file: refusals write
 // nothing, and what a finished run exports parses back to the numbers in the database.

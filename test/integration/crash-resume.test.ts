@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventMessage } from '../../src-main/contract/api';
-import { connectEvents, createApiClient, type ApiClient } from '../../src-main/backend/server/client';
+import type { EventMessage } from '../../contract/api';
+import { connectEvents, createApiClient, type ApiClient } from '../../contract/client';
 import { spawnBackend } from '../../src-main/electron/backend-process';
 
 // The backend process (`bgw serve`) is SIGKILLed while a run trains. After a restart the run is

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src-main/contract/run-result';
+import type { RunResult } from '../../contract/run-result';
 
 // The end-to-end acceptance test: a CI-sized double-well run through the real CLI must reach
 // |ΔF − exact| < 0.3 kT at τ = 1 and report its ESS, and its files must be self-consistent.

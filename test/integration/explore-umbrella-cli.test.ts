@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src-main/contract/run-result';
+import type { RunResult } from '../../contract/run-result';
 
 // `bgw run` end to end for the two new run kinds: exploration from one configuration, and the
 // umbrella-sampling reference. Small budgets; the physics checks live in test/engine.

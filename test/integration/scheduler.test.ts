@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkIntegrity } from '../../db/index';
+import { checkIntegrity } from '../../db';
 import { createBackend, type Backend } from '../../src-main/backend/backend';
-import type { ApiRequest, Channel, EventMessage, RunStatus } from '../../src-main/contract/api';
+import type { ApiRequest, Channel, EventMessage, RunStatus } from '../../contract/api';
 
 // Three runs on a pool of two workers, against a real SQLite file: one cancelled while it trains,
 // one that fails (its energy throws at step k), and one that completes. The failure must not

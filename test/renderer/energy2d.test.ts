@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { energy2d } from '../../src-renderer/components/charts/energy2d';
-import { createSystem } from '../../workers/engine/energies/index';
-import { Rng } from '../../workers/engine/rng';
+import { createSystem } from '../../engine/energies';
+import { Rng } from '../../engine/rng';
 
 // The UI draws energy contours with its own copy of the 2-D energies (the renderer loads no
 // engine): it must stay equal to the engine's float64 energy.

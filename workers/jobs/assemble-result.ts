@@ -1,11 +1,11 @@
-import type { ExploreSummary, RunResult } from '../../src-main/contract/run-result';
-import type { GeneratorSpec } from '../../src-main/contract/run-spec';
-import type { BackendReport } from '../backend';
-import type { ModelSystem } from '../engine/energies/types';
-import type { TemperatureEstimate } from '../engine/estimates';
-import type { BuiltFlow } from '../engine/flows/build';
-import type { BufferStats } from '../engine/samplers/explore';
-import type { TrainSummary } from '../engine/train/trainer';
+import type { ExploreSummary, RunResult } from '../../contract/run-result';
+import type { GeneratorSpec } from '../../contract/run-spec';
+import type { BackendReport } from '../../engine/compute/select';
+import type { ModelSystem } from '../../engine/energies/types';
+import type { TemperatureEstimate } from '../../engine/estimates';
+import type { BuiltFlow } from '../../engine/flows/build';
+import type { BufferStats } from '../../engine/samplers/explore';
+import type { TrainSummary } from '../../engine/train/trainer';
 
 export interface TrainingData {
   readonly x: Float64Array;

@@ -1,4 +1,4 @@
-import type { AdamState } from '../engine/train/adam';
+import type { AdamState } from '../../engine/train/adam';
 
 /**
  * A resumable position in a generator run, written at every stage end, at the end of training

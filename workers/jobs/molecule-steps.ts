@@ -1,14 +1,14 @@
-import type { RunEvent, RunResult } from '../../src-main/contract/run-result';
-import type { GeneratorSpec } from '../../src-main/contract/run-spec';
-import { moleculeMd } from '../engine/dynamics/md-data';
-import { isMoleculeSystem } from '../engine/energies/molecule/system';
-import type { ModelSystem, SurfaceDef } from '../engine/energies/types';
-import type { TemperatureEstimate } from '../engine/estimates';
-import type { BuiltFlow, MixedTopology } from '../engine/flows/build';
-import { alignToReference } from '../engine/flows/internal/mixed-geometry';
-import type { Rng } from '../engine/rng';
-import type { GeneratedSamples } from '../engine/sampling';
-import { project, surfaceEstimate } from '../engine/surface';
+import type { RunEvent, RunResult } from '../../contract/run-result';
+import type { GeneratorSpec } from '../../contract/run-spec';
+import { moleculeMd } from '../../engine/dynamics/md-data';
+import { isMoleculeSystem } from '../../engine/energies/molecule/system';
+import type { ModelSystem, SurfaceDef } from '../../engine/energies/types';
+import type { TemperatureEstimate } from '../../engine/estimates';
+import type { BuiltFlow, MixedTopology } from '../../engine/flows/build';
+import { alignToReference } from '../../engine/flows/internal/mixed-geometry';
+import type { Rng } from '../../engine/rng';
+import type { GeneratedSamples } from '../../engine/sampling';
+import { project, surfaceEstimate } from '../../engine/surface';
 import type { TrainingData } from './assemble-result';
 
 // The molecule-only steps of a generator run (train-sample.ts calls them; each is a no-op or null

@@ -1,11 +1,11 @@
-import type { RunEvent, RunResult } from '../../src-main/contract/run-result';
-import type { UmbrellaSpec } from '../../src-main/contract/run-spec';
-import { createSystem, type MoleculeResources } from '../engine/energies/index';
-import type { TemperatureEstimate } from '../engine/estimates';
-import { quadratureReference } from '../engine/reference/quadrature';
-import { defaultWindows, umbrellaSampling, type UmbrellaWindow } from '../engine/reference/umbrella';
-import { bootstrapWham } from '../engine/reference/wham';
-import { Rng } from '../engine/rng';
+import type { RunEvent, RunResult } from '../../contract/run-result';
+import type { UmbrellaSpec } from '../../contract/run-spec';
+import { createSystem, type MoleculeResources } from '../../engine/energies';
+import type { TemperatureEstimate } from '../../engine/estimates';
+import { quadratureReference } from '../../engine/reference/quadrature';
+import { defaultWindows, umbrellaSampling, type UmbrellaWindow } from '../../engine/reference/umbrella';
+import { bootstrapWham } from '../../engine/reference/wham';
+import { Rng } from '../../engine/rng';
 
 export interface UmbrellaOutput {
   readonly result: RunResult;

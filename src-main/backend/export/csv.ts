@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { SampleRow } from './sample-row';
+import type { SampleRow } from '../../../contract/sample-row';
 
 /** Shortest text that round-trips a float32 (9 significant digits always suffice). */
 function f32(v: number): string {

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SamplesRepo } from '../../../db/repositories/samples';
-import { Rng } from '../../../workers/engine/rng';
-import { isMoleculeSystem, isSystemName } from '../../contract/systems';
+import { Rng } from '../../../engine/rng';
+import { isMoleculeSystem, isSystemName } from '../../../contract/systems';
 import { buildSystem } from '../molecules';
 import { writeSampleRowsCsv } from './csv';
 import { writeSampleRowsPdb } from './pdb';
 import { resampleIndices, resampledRows } from './resampled';
-import type { SampleRow } from './sample-row';
+import type { SampleRow } from '../../../contract/sample-row';
 
 export interface ExportRequest {
   readonly setId: number;

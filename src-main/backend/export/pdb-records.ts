@@ -1,4 +1,4 @@
-import type { TopologyAtom } from '../../../workers/engine/energies/topology';
+import type { TopologyAtom } from '../../../engine/energies/topology';
 
 // wwPDB v3.3 records, each padded to 80 columns: what the sample export, the 3-D viewer's
 // structures and a molecule's stored template are written with.

@@ -2,9 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Topology } from '../../../workers/engine/energies/topology';
+import type { Topology } from '../../../engine/energies/topology';
 import { atomRecord, conectRecords, fixed, line, MAX_ATOMS, remark } from './pdb-records';
-import type { SampleRow } from './sample-row';
+import type { SampleRow } from '../../../contract/sample-row';
 
 /**
  * Multi-model PDB (wwPDB v3.3 fixed columns, every line padded to 80) for viewers such as PyMOL,

@@ -1,6 +1,6 @@
-import { systematicResample } from '../../../workers/engine/reweighting';
-import type { Rng } from '../../../workers/engine/rng';
-import type { SampleRow } from './sample-row';
+import { systematicResample } from '../../../engine/reweighting';
+import type { Rng } from '../../../engine/rng';
+import type { SampleRow } from '../../../contract/sample-row';
 
 /**
  * Indices (positions in the set's storage order) of an unweighted resample of size `n`: systematic

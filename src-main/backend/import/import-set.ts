@@ -1,9 +1,9 @@
-import type { SampleSetDto } from '../../contract/api';
-import { isMoleculeSystem, isSystemName, systemDim, type MoleculeSource, type SystemName } from '../../contract/systems';
+import type { SampleSetDto } from '../../../contract/api';
+import { isMoleculeSystem, isSystemName, systemDim, type MoleculeSource, type SystemName } from '../../../contract/systems';
 import type { SamplesRepo } from '../../../db/repositories/samples';
-import type { ModelSystem } from '../../../workers/engine/energies/types';
+import type { ModelSystem } from '../../../engine/energies/types';
 import { buildSystem } from '../molecules';
-import { importConfigurations, ImportError, type ImportFormat } from './index';
+import { importConfigurations, ImportError, type ImportFormat } from './';
 import { readMolecule } from './molecule';
 
 export interface ImportRequest {

@@ -1,5 +1,5 @@
-import { systemTopology } from '../../../workers/engine/energies/topology';
-import type { SystemName } from '../../contract/systems';
+import { systemTopology } from '../../../engine/energies/topology';
+import type { SystemName } from '../../../contract/systems';
 import { parseCoordinatesCsv } from './csv';
 import { parseConfigurationJson } from './json';
 import { ImportError } from './parse-error';

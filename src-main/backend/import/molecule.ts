@@ -1,8 +1,8 @@
-import type { PdbFile } from '../../../workers/engine/io/pdb';
-import type { Topology } from '../../../workers/engine/energies/topology';
-import type { MoleculeSource, MoleculeSystemName } from '../../contract/systems';
+import type { PdbFile } from '../../../engine/io/pdb';
+import type { Topology } from '../../../engine/energies/topology';
+import type { MoleculeSource, MoleculeSystemName } from '../../../contract/systems';
 import { buildSystem, DEFAULT_FORCEFIELD, isForceFieldName, moleculeTemplate, shippedMolecule, type BuiltSystem } from '../molecules';
-import { importConfigurations, type ImportFormat } from './index';
+import { importConfigurations, type ImportFormat } from './';
 import { ImportError } from './parse-error';
 import { parsePdb, pdbToCoordinates } from './pdb';
 

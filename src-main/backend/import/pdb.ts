@@ -1,11 +1,11 @@
-import type { Topology } from '../../../workers/engine/energies/topology';
-import { parsePdb as parseEnginePdb, PdbParseError, type PdbAtom, type PdbFile } from '../../../workers/engine/io/pdb';
+import type { Topology } from '../../../engine/energies/topology';
+import { parsePdb as parseEnginePdb, PdbParseError, type PdbAtom, type PdbFile } from '../../../engine/io/pdb';
 import { ImportError } from './parse-error';
 
 export type { PdbAtom, PdbFile as ParsedPdb };
 
 /**
- * The engine's PDB reader (workers/engine/io/pdb.ts: ATOM/HETATM, MODEL/ENDMDL, CRYST1), its
+ * The engine's PDB reader (engine/io/pdb.ts: ATOM/HETATM, MODEL/ENDMDL, CRYST1), its
  * faults as ImportErrors with the line ("line N: …"), as every import format reports them.
  */
 export function parsePdb(text: string): PdbFile {

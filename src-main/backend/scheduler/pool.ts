@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { JobCheckpoint } from '../../../workers/jobs/checkpoint';
-import type { FromWorker, JobOutput, JobRequest } from '../../../workers/protocol';
+import type { FromWorker, JobOutput, JobRequest } from '../../../contract/jobs';
 
-const ENTRY = new URL('../../../workers/jobs/worker-start.mjs', import.meta.url);
+const ENTRY = new URL('../../../workers/worker-start.mjs', import.meta.url);
 
 export interface JobHandlers {
   onProgress(m: Extract<FromWorker, { type: 'progress' }>): void;

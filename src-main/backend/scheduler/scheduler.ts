@@ -1,7 +1,7 @@
-import type { Repositories } from '../../../db/index';
-import type { RunDto, RunStatus } from '../../contract/api';
-import type { JobOutput, JobRequest } from '../../../workers/protocol';
-import type { MoleculeSource } from '../../contract/systems';
+import type { Repositories } from '../../../db';
+import type { RunDto, RunStatus } from '../../../contract/api';
+import type { JobOutput, JobRequest } from '../../../contract/jobs';
+import type { MoleculeSource } from '../../../contract/systems';
 import { resolveRunInputs } from './stored-inputs';
 import type { EventBus } from '../events';
 import type { WorkerPool } from './pool';

@@ -1,7 +1,7 @@
 import type { SamplesRepo } from '../../../db/repositories/samples';
-import type { JobInputs } from '../../../workers/protocol';
-import type { RunSpec } from '../../contract/run-spec';
-import { systemDim, type MoleculeSource } from '../../contract/systems';
+import type { JobInputs } from '../../../contract/jobs';
+import type { RunSpec } from '../../../contract/run-spec';
+import { systemDim, type MoleculeSource } from '../../../contract/systems';
 import { moleculeResources, resolveMolecule, templateAtoms } from '../molecules';
 import { StoredInputError } from './stored-input-error';
 

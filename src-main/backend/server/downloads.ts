@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { databaseFiles } from '../../../db/connection';
 import type { SamplesRepo } from '../../../db/repositories/samples';
-import { ApiError } from '../../contract/api';
+import { ApiError } from '../../../contract/api';
 import { exportSampleSet } from '../export/export-set';
 import { invalidInput } from './envelope';
 

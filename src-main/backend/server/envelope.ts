@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { ApiError, HTTP_STATUS, type ErrorEnvelope } from '../../contract/api';
-import { formatPath } from '../../contract/run-spec';
+import { ApiError, HTTP_STATUS, type ErrorEnvelope } from '../../../contract/api';
+import { formatPath } from '../../../contract/run-spec';
 
 /** Every failure leaves the server as `{ error: { code, message, issues? } }` with the code's status. */
 

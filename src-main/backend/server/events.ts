@@ -1,6 +1,6 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import type { EventMessage } from '../../contract/api';
+import type { EventMessage } from '../../../contract/api';
 
 /** Subscribe to the backend's events; returns the unsubscribe function. */
 export type EventSource = (listener: (m: EventMessage) => void) => () => void;

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { ApiError, ApiInputs, type ApiHandlers, type Channel } from '../../contract/api';
+import { ApiError, ApiInputs, type ApiHandlers, type Channel } from '../../../contract/api';
 import { errorReply, invalidInput } from './envelope';
 import { registerEvents, type EventSource } from './events';
 import { allowedHosts, checkRequest, isLoopbackHost, type SecurityPolicy } from './security';

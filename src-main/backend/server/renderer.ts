@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 /** Where `vite build` puts the renderer (vite.config.ts). */
-export const RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer/', import.meta.url));
+export const RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
 
 /**
  * Serve the built renderer at `/` (the page then calls the API with the token from its URL), or,

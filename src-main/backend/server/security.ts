@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
-import { ApiError } from '../../contract/api';
+import { ApiError } from '../../../contract/api';
 
 /**
  * The API's guards, as pure functions so they are testable without a server. A local HTTP API is

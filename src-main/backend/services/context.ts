@@ -1,7 +1,7 @@
-import type { Repositories } from '../../../db/index';
+import type { Repositories } from '../../../db';
 import type { EventBus } from '../events';
 import type { Scheduler } from '../scheduler/scheduler';
-import type { SystemInfo } from '../../contract/api';
+import type { SystemInfo } from '../../../contract/api';
 
 /** What every service works on: the repositories (one connection), the scheduler and the events. */
 export interface ServiceContext {

@@ -1,4 +1,4 @@
-import { ApiError, type ApiHandlers } from '../../contract/api';
+import { ApiError, type ApiHandlers } from '../../../contract/api';
 import type { ServiceContext } from './context';
 
 export function projectHandlers(c: ServiceContext): Pick<ApiHandlers, 'projects:list' | 'projects:create' | 'projects:rename' | 'projects:delete'> {

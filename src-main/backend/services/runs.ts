@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { ApiError, type ApiHandlers, type RunDto } from '../../contract/api';
-import { parseRunSpec, type GeneratorSpec } from '../../contract/run-spec';
+import { ApiError, type ApiHandlers, type RunDto } from '../../../contract/api';
+import { parseRunSpec, type GeneratorSpec } from '../../../contract/run-spec';
 import { resolveStoredInputs, StoredInputError } from '../scheduler/stored-inputs';
 import type { ServiceContext } from './context';
 

@@ -1,4 +1,4 @@
-import { ApiError, type ApiHandlers } from '../../contract/api';
+import { ApiError, type ApiHandlers } from '../../../contract/api';
 import { databaseFiles } from '../../../db/connection';
 import { exportSampleSet, ExportTargetError } from '../export/export-set';
 import { importSampleSet } from '../import/import-set';

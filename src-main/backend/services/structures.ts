@@ -1,5 +1,5 @@
-import { ApiError, type ApiHandlers, type StructureDto } from '../../contract/api';
-import { isMoleculeSystem, isSystemName, type MoleculeSource } from '../../contract/systems';
+import { ApiError, type ApiHandlers, type StructureDto } from '../../../contract/api';
+import { isMoleculeSystem, isSystemName, type MoleculeSource } from '../../../contract/systems';
 import { formatStructurePdb } from '../export/pdb';
 import { buildSystem, resolveMolecule } from '../molecules';
 import { StoredInputError } from '../scheduler/stored-input-error';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import type { ApiHandlers, SystemInfo } from '../../contract/api';
+import type { ApiHandlers, SystemInfo } from '../../../contract/api';
 import type { ServiceContext } from './context';
 
 const run = promisify(execFile);
@@ -21,7 +21,7 @@ export async function nvidiaGpus(): Promise<string[]> {
  * BGW_BACKEND, then 'auto'), in this process, once; it loads tfjs, so it runs on first request.
  */
 export async function systemInfo(o: { workers: number; database: string }): Promise<SystemInfo> {
-  const [{ selectBackend }, gpus, pkg] = await Promise.all([import('../../../workers/backend'), nvidiaGpus(), import('../../../package.json', { with: { type: 'json' } })]);
+  const [{ selectBackend }, gpus, pkg] = await Promise.all([import('../../../engine/compute/select'), nvidiaGpus(), import('../../../package.json', { with: { type: 'json' } })]);
   const b = await selectBackend();
   const why = b.passedOver.length
     ? `${b.name} is the first available in the order ${b.requested === 'auto' ? 'tensorflow → webgpu → wasm → cpu' : `requested (${b.requested})`}; passed over: ${b.passedOver.map((p) => `${p.name} (${p.reason})`).join('; ')}`

@@ -1,7 +1,7 @@
 /**
  * The 2-D slice (extra dimensions at 0) of the two analytic systems, for the scatter chart's
  * background only. The renderer loads no tfjs, so these copy the formulas of
- * workers/engine/energies/double-well.ts and mueller-brown.ts (energy64) term for term, with the
+ * engine/energies/double-well.ts and mueller-brown.ts (energy64) term for term, with the
  * same parameter defaults; keep them in step with those files.
  */
 export type Energy2D = (x: number, y: number) => number;

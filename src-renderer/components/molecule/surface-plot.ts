@@ -1,5 +1,5 @@
 import type { ChartOptions, Plugin } from 'chart.js';
-import type { SurfaceResult } from '../../../src-main/contract/surface';
+import type { SurfaceResult } from '../../../contract/surface';
 import { BASE_OPTIONS, ramp } from '../charts/chart-setup';
 
 /** Free energies above this many kT share the top colour (the interesting structure lies below). */

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseForceField } from '../../../workers/engine/energies/mm/forcefield-xml';
-import { createMolecule } from '../../../workers/engine/energies/mm/index';
-import { atomMasses, coordinateMasses } from '../../../workers/engine/energies/mm/masses';
-import { baoab, baoabModel, BOLTZMANN_KJ_PER_MOL_K, type ForceFn } from '../../../workers/engine/dynamics/baoab';
-import { createSystem } from '../../../workers/engine/energies/index';
-import { Rng } from '../../../workers/engine/rng';
+import { parseForceField } from '../../../engine/energies/mm/forcefield-xml';
+import { createMolecule } from '../../../engine/energies/mm';
+import { atomMasses, coordinateMasses } from '../../../engine/energies/mm/masses';
+import { baoab, baoabModel, BOLTZMANN_KJ_PER_MOL_K, type ForceFn } from '../../../engine/dynamics/baoab';
+import { createSystem } from '../../../engine/energies';
+import { Rng } from '../../../engine/rng';
 
 const KT300 = BOLTZMANN_KJ_PER_MOL_K * 300; // 2.494339 kJ/mol
 const rel = (a: number, b: number): number => Math.abs(a / b - 1);

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createMolecule } from '../../../workers/engine/energies/mm/index';
-import { InternalCoordinatesLayer, wrapAngle64 } from '../../../workers/engine/flows/internal/internal-layer';
-import { buildZMatrix, VIRTUAL, type ZMatrix } from '../../../workers/engine/flows/internal/zmatrix';
-import { Rng } from '../../../workers/engine/rng';
+import { createMolecule } from '../../../engine/energies/mm';
+import { InternalCoordinatesLayer, wrapAngle64 } from '../../../engine/flows/internal/internal-layer';
+import { buildZMatrix, VIRTUAL, type ZMatrix } from '../../../engine/flows/internal/zmatrix';
+import { Rng } from '../../../engine/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createMolecule } from '../../../workers/engine/energies/mm/index';
-import { MixedCoordinatesLayer } from '../../../workers/engine/flows/internal/mixed-layer';
-import { alignToReference } from '../../../workers/engine/flows/internal/mixed-geometry';
-import { Rng } from '../../../workers/engine/rng';
+import { createMolecule } from '../../../engine/energies/mm';
+import { MixedCoordinatesLayer } from '../../../engine/flows/internal/mixed-layer';
+import { alignToReference } from '../../../engine/flows/internal/mixed-geometry';
+import { Rng } from '../../../engine/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

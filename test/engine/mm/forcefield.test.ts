@@ -2,10 +2,10 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { parseForceField, type ForceField } from '../../../workers/engine/energies/mm/forcefield-xml';
-import { buildSystem, type MMParams } from '../../../workers/engine/energies/mm/system';
-import { mmEnergy64, type MMEnergies } from '../../../workers/engine/energies/mm/energy64';
-import { createMolecule } from '../../../workers/engine/energies/mm/index';
+import { parseForceField, type ForceField } from '../../../engine/energies/mm/forcefield-xml';
+import { buildSystem, type MMParams } from '../../../engine/energies/mm/system';
+import { mmEnergy64, type MMEnergies } from '../../../engine/energies/mm/energy64';
+import { createMolecule } from '../../../engine/energies/mm';
 
 interface Fixture {
   openmm: string;

@@ -2,13 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createMoleculeSystem, RAMACHANDRAN_BASINS } from '../../../workers/engine/energies/molecule/system';
-import { setDihedral } from '../../../workers/engine/energies/molecule/torsion-drive';
-import { buildFlow } from '../../../workers/engine/flows/build';
-import { deserializeFlow, serializeFlow } from '../../../workers/engine/flows/serialize';
-import { alignToReference } from '../../../workers/engine/flows/internal/mixed-geometry';
-import { Rng } from '../../../workers/engine/rng';
-import { sampleFlow } from '../../../workers/engine/sampling';
+import { createMoleculeSystem, RAMACHANDRAN_BASINS } from '../../../engine/energies/molecule/system';
+import { setDihedral } from '../../../engine/energies/molecule/torsion-drive';
+import { buildFlow } from '../../../engine/flows/build';
+import { deserializeFlow, serializeFlow } from '../../../engine/flows/serialize';
+import { alignToReference } from '../../../engine/flows/internal/mixed-geometry';
+import { Rng } from '../../../engine/rng';
+import { sampleFlow } from '../../../engine/sampling';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

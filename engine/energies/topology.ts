@@ -1,4 +1,4 @@
-import { systemDim, type SystemName } from '../../../src-main/contract/systems';
+import { systemDim, type SystemName } from '../../contract/systems';
 import type { Topology as MoleculeTopology } from './mm/pdb-topology';
 
 /** One atom (or pseudo-atom) as a structure file (PDB) names it. */

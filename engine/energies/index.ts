@@ -4,7 +4,7 @@ import { createMuellerBrown } from './mueller-brown';
 import { createDimer } from './dimer';
 import { createMoleculeSystem, type MoleculeResources } from './molecule/system';
 
-import { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../../../src-main/contract/systems';
+import { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../../contract/systems';
 
 export { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName, type MoleculeResources };
 

@@ -1,18 +1,18 @@
 import { parentPort } from 'node:worker_threads';
-import type { MetricPoint, RunProgress } from '../../src-main/contract/api';
-import type { RunEvent } from '../../src-main/contract/run-result';
-import { createSystem } from '../engine/energies/index';
+import type { MetricPoint, RunProgress } from '../contract/api';
+import type { RunEvent } from '../contract/run-result';
+import { createSystem } from '../engine/energies';
 import { normalizedWeights } from '../engine/reweighting';
-import type { FromWorker, JobOutput, JobRequest, OutputSet, ToWorker } from '../protocol';
-import { createProgressLine, eventPoints } from './progress-points';
-import { runTrainSample } from './train-sample';
-import { runUmbrella } from './umbrella';
+import type { FromWorker, JobOutput, JobRequest, OutputSet, ToWorker } from '../contract/jobs';
+import { createProgressLine, eventPoints } from './jobs/progress-points';
+import { runTrainSample } from './jobs/train-sample';
+import { runUmbrella } from './jobs/umbrella';
 
 /** Progress leaves the worker at most this often; every point is kept and sent in the next batch. */
 const FLUSH_MS = 100;
 
 const port = parentPort;
-if (!port) throw new Error('workers/jobs/worker.ts must run inside a worker thread');
+if (!port) throw new Error('workers/worker.ts must run inside a worker thread');
 const running = new Map<number, AbortController>();
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createMolecule, type Molecule } from '../mm/index';
+import { createMolecule, type Molecule } from '../mm';
 import { dihedral64 } from '../mm/energy64';
 import { coordinateMasses } from '../mm/masses';
 import { parseForceField, type ForceField } from '../mm/forcefield-xml';

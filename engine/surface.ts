@@ -1,4 +1,4 @@
-import type { BasinPopulation, SurfaceResult } from '../../src-main/contract/surface';
+import type { BasinPopulation, SurfaceResult } from '../contract/surface';
 import type { SurfaceDef } from './energies/types';
 import { finiteStd } from './analysis';
 import { normalizedWeights } from './reweighting';

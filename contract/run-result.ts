@@ -1,8 +1,8 @@
-import type { BackendReport } from '../../workers/backend';
-import type { TemperatureEstimate } from '../../workers/engine/estimates';
-import type { LatentPath } from '../../workers/engine/interpolation';
-import type { BufferStats, ExploreProgress } from '../../workers/engine/samplers/explore';
-import type { TrainProgress } from '../../workers/engine/train/trainer';
+import type { BackendReport } from '../engine/compute/select';
+import type { TemperatureEstimate } from '../engine/estimates';
+import type { LatentPath } from '../engine/interpolation';
+import type { BufferStats, ExploreProgress } from '../engine/samplers/explore';
+import type { TrainProgress } from '../engine/train/trainer';
 import type { RunSpec } from './run-spec';
 import type { SurfaceResult } from './surface';
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { formatBackendReport, resetBackendCacheForTests, selectBackend } from '../workers/backend';
-import { hasTfjsNode, installed } from './helpers/installed';
+import { formatBackendReport, resetBackendCacheForTests, selectBackend } from '../../engine/compute/select';
+import { hasTfjsNode, installed } from '../helpers/installed';
 
 
 // 8x8 matMul with exactly representable inputs, checked against a plain JS product.

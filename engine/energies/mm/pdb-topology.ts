@@ -10,7 +10,7 @@ export interface Pdb {
   readonly positions: Float64Array;
 }
 
-/** The first model of a PDB (the engine's one parser, workers/engine/io/pdb.ts), in nm. */
+/** The first model of a PDB (the engine's one parser, engine/io/pdb.ts), in nm. */
 export function parsePdb(text: string): Pdb {
   const file = parsePdbFile(text);
   return { atoms: file.atoms.map((a) => ({ ...a, element: elementOf(a) })), positions: file.models[0]!.map((v) => v / 10) };

@@ -1,9 +1,9 @@
-import type { MetricPoint, RunProgress, SampleSetKind } from '../src-main/contract/api';
-import type { RunResult } from '../src-main/contract/run-result';
-import type { RunSpec } from '../src-main/contract/run-spec';
-import type { UmbrellaWindow } from './engine/reference/umbrella';
-import type { JobCheckpoint } from './jobs/checkpoint';
-import type { MoleculeResources } from './engine/energies/index';
+import type { MetricPoint, RunProgress, SampleSetKind } from './api';
+import type { RunResult } from './run-result';
+import type { RunSpec } from './run-spec';
+import type { UmbrellaWindow } from '../engine/reference/umbrella';
+import type { JobCheckpoint } from '../workers/jobs/checkpoint';
+import type { MoleculeResources } from '../engine/energies';
 
 /**
  * Messages between the scheduler and a job worker, matched by run id (after piscina: typed

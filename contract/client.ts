@@ -1,4 +1,4 @@
-import { ApiError, ERROR_CODES, type ApiOutputs, type ApiRequest, type Channel, type ErrorCode, type EventMessage } from '../../contract/api';
+import { ApiError, ERROR_CODES, type ApiOutputs, type ApiRequest, type Channel, type ErrorCode, type EventMessage } from './api';
 
 /** A typed client for the HTTP API, for Node (CLI, tests) and the browser alike: fetch plus WebSocket only. */
 

@@ -1,7 +1,7 @@
 /**
  * The model systems a run spec can name, and the numeric parameters each accepts. Kept free of
  * tfjs so the contract (and the UI that imports it) loads no numerics; the engine's registry
- * (workers/engine/energies/index.ts) implements exactly these.
+ * (engine/energies/index.ts) implements exactly these.
  *
  * Molecules: `alanine-dipeptide` is the shipped ACE-ALA-NME structure
  * (data/molecules/alanine-dipeptide.pdb); `molecule` is any PDB the user imported (its set is named

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { GeneratorSpecSchema, type GeneratorSpec } from './spec/generator';
-import { UmbrellaSpecSchema, type UmbrellaSpec } from './spec/umbrella';
+import { GeneratorSpecSchema, type GeneratorSpec } from './generator';
+import { UmbrellaSpecSchema, type UmbrellaSpec } from './umbrella';
 
 /**
  * The run spec: one JSON document that is the single source of truth for a run. The same schemas
@@ -10,8 +10,8 @@ import { UmbrellaSpecSchema, type UmbrellaSpec } from './spec/umbrella';
  * describes every field.
  */
 
-export { GeneratorSpecSchema, StageSchema, ExploreSchema, type ExploreSettings, type GeneratorSpec } from './spec/generator';
-export { UmbrellaSpecSchema, type UmbrellaSpec } from './spec/umbrella';
+export { GeneratorSpecSchema, StageSchema, ExploreSchema, type ExploreSettings, type GeneratorSpec } from './generator';
+export { UmbrellaSpecSchema, type UmbrellaSpec } from './umbrella';
 
 export type RunSpec = GeneratorSpec | UmbrellaSpec;
 export type RunSpecInput = z.input<typeof GeneratorSpecSchema> | z.input<typeof UmbrellaSpecSchema>;
