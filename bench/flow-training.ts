@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../engine/compute/select';
+import { selectCompute } from '../engine/compute/select';
 import { createSystem } from '../engine/energies';
 import { buildFlow } from '../engine/flows/build';
 import { Rng } from '../engine/rng';
@@ -81,7 +81,7 @@ async function benchConfig(c: Config): Promise<{ msPerStep: number; samples: num
   return { msPerStep: median(samples), samples };
 }
 
-const backend = await selectBackend();
+const backend = await selectCompute();
 // Peak measured before and after the configurations and the higher kept: one noisy reading
 // would otherwise swing every "fraction of peak" figure.
 const peakBefore = peakMatMul();

@@ -10,7 +10,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../engine/compute/select';
+import { selectCompute } from '../engine/compute/select';
 import { baoab } from '../engine/dynamics/baoab';
 import { moleculeMd } from '../engine/dynamics/md-data';
 import { createMoleculeSystem } from '../engine/energies/molecule/system';
@@ -22,7 +22,7 @@ import { train } from '../engine/train/trainer';
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 async function main(): Promise<void> {
-  const backend = await selectBackend({ prefer: 'auto' });
+  const backend = await selectCompute({ prefer: 'auto' });
   const sys = createMoleculeSystem('alanine-dipeptide', {
     pdb: await readFile('data/molecules/alanine-dipeptide.pdb', 'utf8'),
     forcefieldXml: await readFile('data/forcefields/amber99sbildn.xml', 'utf8'),

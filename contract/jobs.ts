@@ -1,9 +1,7 @@
 import type { MetricPoint, RunProgress, SampleSetKind } from './api';
 import type { RunResult } from './run-result';
 import type { RunSpec } from './run-spec';
-import type { UmbrellaWindow } from '../engine/reference/umbrella';
-import type { JobCheckpoint } from '../workers/jobs/checkpoint';
-import type { MoleculeResources } from '../engine/energies';
+import type { JobCheckpoint } from './checkpoint';
 
 /**
  * Messages between the scheduler and a job worker, matched by run id (after piscina: typed
@@ -57,3 +55,18 @@ export type FromWorker =
   | { readonly type: 'checkpoint'; readonly runId: number; readonly checkpoint: JobCheckpoint }
   | { readonly type: 'result'; readonly runId: number; readonly output: JobOutput }
   | { readonly type: 'error'; readonly runId: number; readonly error: { readonly name: string; readonly message: string; readonly stack?: string } };
+
+export interface UmbrellaWindow {
+  center: number;
+  k: number;
+  /** RC of every stride-th production step. */
+  rc: Float64Array;
+  acceptance: number;
+  meanRc: number;
+}
+
+/** What a molecule system is made of: the structure's PDB text and a parsed (or XML) force field. */
+export interface MoleculeResources {
+  readonly pdb: string;
+  readonly forcefieldXml: string;
+}

@@ -1,8 +1,5 @@
-import type { BackendReport } from '../engine/compute/select';
-import type { TemperatureEstimate } from '../engine/estimates';
-import type { LatentPath } from '../engine/interpolation';
-import type { BufferStats, ExploreProgress } from '../engine/samplers/explore';
-import type { TrainProgress } from '../engine/train/trainer';
+import type { ComputeReport } from './compute';
+import type { BufferStats, TrainProgress } from './progress';
 import type { RunSpec } from './run-spec';
 import type { SurfaceResult } from './surface';
 
@@ -82,13 +79,42 @@ export interface UmbrellaSummary {
   readonly seconds: number;
 }
 
-/** Progress pushed while a run works (the CLI prints it; the backend will persist and stream it). */
-export type RunEvent =
-  | { readonly type: 'phase'; readonly phase: 'backend' | 'data' | 'explore' | 'train' | 'sample' | 'analyse' | 'umbrella'; readonly message: string }
-  | ({ readonly type: 'train' } & TrainProgress)
-  | ({ readonly type: 'explore' } & ExploreProgress)
-  | { readonly type: 'umbrella'; readonly window: number; readonly windows: number; readonly acceptance: number }
-  /** ESS / N of a small fresh batch at τ = 1 while training (every ~2 % of the steps). */
-  | { readonly type: 'ess'; readonly step: number; readonly essFraction: number };
+export type { ComputeReport, SurfaceResult };
+export type { RunEvent } from './progress';
 
-export type { BackendReport, SurfaceResult };
+/** Everything a run reports at one temperature. */
+export interface TemperatureEstimate {
+  readonly tau: number;
+  readonly nSamples: number;
+  /** Kish ESS of the importance weights; null for methods without weights (umbrella sampling). */
+  readonly ess: number | null;
+  /** ESS / N. ESS alone hides mode dropping: always read it next to ΔF. */
+  readonly essFraction: number | null;
+  /** Fraction of (unweighted) generated samples in each state: a mode-dropping check (null: no generator). */
+  readonly stateFractions: { readonly A: number; readonly B: number } | null;
+  /** null where not finite (a state without weight, fewer than two finite bootstrap values). */
+  readonly deltaF: { readonly A: string; readonly B: string; readonly value: number | null; readonly stderr: number | null };
+  readonly profile: { readonly centers: number[]; readonly F: (number | null)[]; readonly stderr: (number | null)[] };
+  /**
+   * The independence sampler run over the same proposals (an exact MCMC chain): its acceptance and
+   * unweighted ΔF with a batch-means error, a cross-check on the reweighted ΔF. Absent for umbrella runs.
+   */
+  readonly mcmc?: { readonly acceptance: number; readonly deltaF: { readonly value: number; readonly stderr: number } | null };
+  /** Exact quadrature, where the system has it. */
+  readonly exact?: { readonly deltaF: number; readonly profile: { readonly F: (number | null)[] } };
+  /** Why these estimates should not be trusted, if they should not (empty when they look sound). */
+  readonly warnings: readonly string[];
+}
+
+/** A path through configuration space, straight in latent space (paper Fig. 2F). */
+export interface LatentPath {
+  /** Interpolation parameter in [0, 1], one per point. */
+  readonly t: number[];
+  /** Configurations F_zx((1 − t)·z_A + t·z_B), one row per point. */
+  readonly x: number[][];
+  /** Reduced energy per point (null where not finite: JSON has no Infinity). */
+  readonly u: (number | null)[];
+  readonly rc: number[];
+  /** |z_B − z_A|: how far apart the generator puts the two ends in latent space. */
+  readonly latentDistance: number;
+}

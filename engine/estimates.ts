@@ -4,30 +4,7 @@ import { quadratureReference } from './reference/quadrature';
 import { essFraction, kishEss } from './reweighting';
 import type { Rng } from './rng';
 import type { GeneratedSamples } from './sampling';
-
-/** Everything a run reports at one temperature. */
-export interface TemperatureEstimate {
-  readonly tau: number;
-  readonly nSamples: number;
-  /** Kish ESS of the importance weights; null for methods without weights (umbrella sampling). */
-  readonly ess: number | null;
-  /** ESS / N. ESS alone hides mode dropping: always read it next to ΔF. */
-  readonly essFraction: number | null;
-  /** Fraction of (unweighted) generated samples in each state: a mode-dropping check (null: no generator). */
-  readonly stateFractions: { readonly A: number; readonly B: number } | null;
-  /** null where not finite (a state without weight, fewer than two finite bootstrap values). */
-  readonly deltaF: { readonly A: string; readonly B: string; readonly value: number | null; readonly stderr: number | null };
-  readonly profile: { readonly centers: number[]; readonly F: (number | null)[]; readonly stderr: (number | null)[] };
-  /**
-   * The independence sampler run over the same proposals (an exact MCMC chain): its acceptance and
-   * unweighted ΔF with a batch-means error, a cross-check on the reweighted ΔF. Absent for umbrella runs.
-   */
-  readonly mcmc?: { readonly acceptance: number; readonly deltaF: { readonly value: number; readonly stderr: number } | null };
-  /** Exact quadrature, where the system has it. */
-  readonly exact?: { readonly deltaF: number; readonly profile: { readonly F: (number | null)[] } };
-  /** Why these estimates should not be trusted, if they should not (empty when they look sound). */
-  readonly warnings: readonly string[];
-}
+import type { TemperatureEstimate } from '../contract/run-result';
 
 /** Below this many effective samples the weights have collapsed onto a few configurations. */
 const MIN_ESS = 50;

@@ -1,19 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from './energies/types';
 import { xDimOf, type Flow } from './flows/types';
-
-/** A path through configuration space, straight in latent space (paper Fig. 2F). */
-export interface LatentPath {
-  /** Interpolation parameter in [0, 1], one per point. */
-  readonly t: number[];
-  /** Configurations F_zx((1 − t)·z_A + t·z_B), one row per point. */
-  readonly x: number[][];
-  /** Reduced energy per point (null where not finite: JSON has no Infinity). */
-  readonly u: (number | null)[];
-  readonly rc: number[];
-  /** |z_B − z_A|: how far apart the generator puts the two ends in latent space. */
-  readonly latentDistance: number;
-}
+import type { LatentPath } from '../contract/run-result';
 
 /**
  * Map xA and xB to z, interpolate linearly in z, map back. A well-trained generator gives a path

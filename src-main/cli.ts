@@ -28,9 +28,9 @@ environment: BGW_BACKEND=auto|tensorflow|webgpu|wasm|cpu overrides the spec's ba
 
 /** An invalid BGW_BACKEND is the user's mistake: fail with exit 2 before any work, not 1 mid-run. */
 async function checkBackendEnv(): Promise<void> {
-  const { resolveBackendChoice } = await loadBackend();
+  const { resolveComputeChoice } = await loadBackend();
   try {
-    resolveBackendChoice();
+    resolveComputeChoice();
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -212,8 +212,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'backend': {
       await checkBackendEnv();
-      const { formatBackendReport, selectBackend } = await loadBackend();
-      process.stdout.write(`${formatBackendReport(await selectBackend())}\n`);
+      const { formatComputeReport, selectCompute } = await loadBackend();
+      process.stdout.write(`${formatComputeReport(await selectCompute())}\n`);
       return 0;
     }
     default:

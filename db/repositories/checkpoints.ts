@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import type { JobCheckpoint } from '../../workers/jobs/checkpoint';
+
 import { now } from './time';
+import type { JobCheckpoint } from '../../contract/checkpoint';
 
 /** Checkpoints kept per run: the latest is what resume uses; one older survives a bad write. */
 const KEEP = 2;

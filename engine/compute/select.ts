@@ -4,7 +4,7 @@
 // can force a backend for any run without editing specs.
 //
 // tfjs backends are process-global, so the chosen report is cached; tests can clear it with
-// resetBackendCacheForTests().
+// resetComputeForTests().
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,32 +12,20 @@ import '@tensorflow/tfjs-backend-cpu';
 // The gradient functions of the built-in ops are registered by the umbrella package, not by
 // tfjs-core's Node bundle; without this import every tf.grad fails with "gradient function not found".
 import '@tensorflow/tfjs';
+import { COMPUTE_CHOICES, type ComputeChoice, type ComputeName, type ComputeReport } from '../../contract/compute';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export type BackendName = Exclude<BackendChoice, 'auto'>;
-
-export interface BackendReport {
-  name: BackendName;
-  detail: string;
-  device?: string;
-  requested: BackendChoice;
-  passedOver: { name: string; reason: string }[];
-}
-
-export interface SelectBackendOptions {
-  prefer?: BackendChoice;
+export interface SelectComputeOptions {
+  prefer?: ComputeChoice;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
-
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 const require = createRequire(import.meta.url);
 
 /** Thrown internally when a candidate cannot be used; its message becomes a passedOver reason. */
 class Unavailable extends Error {}
 
-type Attempt = Omit<BackendReport, 'requested' | 'passedOver'> & { passedOver?: BackendReport['passedOver'] };
+type Attempt = Omit<ComputeReport, 'requested' | 'passedOver'> & { passedOver?: ComputeReport['passedOver'] };
 
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
@@ -196,7 +184,7 @@ async function tryWebgpu(allowSoftware: boolean): Promise<Attempt> {
     return webgpuActive.attempt;
   }
   const { dawn, tfw } = await loadWebgpu();
-  const passedOver: BackendReport['passedOver'] = [];
+  const passedOver: ComputeReport['passedOver'] = [];
   let adapter: GPUAdapter;
   let software = false;
   try {
@@ -254,21 +242,21 @@ async function tryCpu(): Promise<Attempt> {
 
 // ---------- selection ----------
 
-function parseChoice(value: string, source: string): BackendChoice {
+function parseChoice(value: string, source: string): ComputeChoice {
   const v = value.trim().toLowerCase();
-  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
-  throw new Error(`invalid ${source} '${value}': valid values are ${BACKEND_CHOICES.join(', ')}`);
+  if ((COMPUTE_CHOICES as readonly string[]).includes(v)) return v as ComputeChoice;
+  throw new Error(`invalid ${source} '${value}': valid values are ${COMPUTE_CHOICES.join(', ')}`);
 }
 
 /** Resolve the request: BGW_BACKEND (non-empty) wins over opts.prefer, which wins over 'auto'. */
-export function resolveBackendChoice(opts: { prefer?: BackendChoice; env?: NodeJS.ProcessEnv } = {}): BackendChoice {
+export function resolveComputeChoice(opts: { prefer?: ComputeChoice; env?: NodeJS.ProcessEnv } = {}): ComputeChoice {
   const fromEnv = (opts.env ?? process.env).BGW_BACKEND;
   if (fromEnv !== undefined && fromEnv.trim() !== '') return parseChoice(fromEnv, 'BGW_BACKEND');
   if (opts.prefer !== undefined) return parseChoice(String(opts.prefer), 'backend preference');
   return 'auto';
 }
 
-const CANDIDATES: Record<BackendName, { label: string; run: (explicit: boolean) => Promise<Attempt>; howto: string }[]> = {
+const CANDIDATES: Record<ComputeName, { label: string; run: (explicit: boolean) => Promise<Attempt>; howto: string }[]> = {
   tensorflow: [
     { label: 'tensorflow (tfjs-node-gpu)', run: () => tryTensorflow('@tensorflow/tfjs-node-gpu'), howto: TENSORFLOW_HOWTO },
     { label: 'tensorflow (tfjs-node)', run: () => tryTensorflow('@tensorflow/tfjs-node'), howto: TENSORFLOW_HOWTO },
@@ -277,17 +265,17 @@ const CANDIDATES: Record<BackendName, { label: string; run: (explicit: boolean) 
   wasm: [{ label: 'wasm', run: tryWasm, howto: 'reinstall @tensorflow/tfjs-backend-wasm@4.22.0' }],
   cpu: [{ label: 'cpu', run: tryCpu, howto: 'reinstall @tensorflow/tfjs-backend-cpu@4.22.0' }],
 };
-const AUTO_ORDER: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+const AUTO_ORDER: ComputeName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-async function select(requested: BackendChoice, log: (line: string) => void): Promise<BackendReport> {
+async function select(requested: ComputeChoice, log: (line: string) => void): Promise<ComputeReport> {
   const explicit = requested !== 'auto';
   const names = explicit ? [requested] : AUTO_ORDER;
-  const passedOver: BackendReport['passedOver'] = [];
+  const passedOver: ComputeReport['passedOver'] = [];
   for (const name of names) {
     for (const c of CANDIDATES[name]) {
       try {
         const a = await c.run(explicit);
-        const report: BackendReport = { ...a, requested, passedOver: [...passedOver, ...(a.passedOver ?? [])] };
+        const report: ComputeReport = { ...a, requested, passedOver: [...passedOver, ...(a.passedOver ?? [])] };
         if (report.device === undefined) delete report.device;
         log(`backend: ${report.detail}`);
         return report;
@@ -305,14 +293,14 @@ async function select(requested: BackendChoice, log: (line: string) => void): Pr
   throw new Error(`no tfjs backend could be initialised: ${passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ')}`);
 }
 
-let cache: { requested: BackendChoice; report: Promise<BackendReport> } | undefined;
+let cache: { requested: ComputeChoice; report: Promise<ComputeReport> } | undefined;
 
 /**
  * Select and initialise the tfjs backend. Same request again → cached report (tfjs backends are
  * process-global), as long as nobody switched tfjs to another backend meanwhile.
  */
-export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendReport> {
-  const requested = resolveBackendChoice(opts);
+export async function selectCompute(opts: SelectComputeOptions = {}): Promise<ComputeReport> {
+  const requested = resolveComputeChoice(opts);
   if (cache && cache.requested === requested) {
     const report = await cache.report.catch(() => undefined);
     if (report && tf.getBackend() === report.name) return report;
@@ -323,12 +311,12 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
 }
 
 /** Forget the cached selection (tests switch backends within one process). */
-export function resetBackendCacheForTests(): void {
+export function resetComputeForTests(): void {
   cache = undefined;
 }
 
 /** Short human text: the chosen backend, then one line per backend passed over. */
-export function formatBackendReport(r: BackendReport): string {
+export function formatComputeReport(r: ComputeReport): string {
   const head = `backend: ${r.detail}${r.device && !r.detail.includes(r.device) ? ` on ${r.device}` : ''} (requested: ${r.requested})`;
   return [head, ...r.passedOver.map((p) => `  passed over ${p.name}: ${p.reason}`)].join('\n');
 }

@@ -2,9 +2,10 @@ import type { ModelSystem } from './types';
 import { createDoubleWell } from './double-well';
 import { createMuellerBrown } from './mueller-brown';
 import { createDimer } from './dimer';
-import { createMoleculeSystem, type MoleculeResources } from './molecule/system';
+import { createMoleculeSystem } from './molecule/system';
 
 import { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../../contract/systems';
+import type { MoleculeResources } from '../../contract/jobs';
 
 export { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName, type MoleculeResources };
 

@@ -1,6 +1,7 @@
 import type { ModelSystem } from '../energies/types';
 import type { Rng } from '../rng';
 import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
+import type { UmbrellaWindow } from '../../contract/jobs';
 
 export interface UmbrellaOptions {
   /** Window centres on the RC; run (and returned) in ascending order. At least two. */
@@ -22,15 +23,6 @@ export interface UmbrellaOptions {
   /** Called after window i of n finishes, with its production acceptance. */
   onWindow?: (i: number, n: number, acceptance: number) => void;
   signal?: AbortSignal;
-}
-
-export interface UmbrellaWindow {
-  center: number;
-  k: number;
-  /** RC of every stride-th production step. */
-  rc: Float64Array;
-  acceptance: number;
-  meanRc: number;
 }
 
 export interface UmbrellaResult {

@@ -6,35 +6,16 @@ import { xDimOf, type Flow } from '../flows/types';
 import type { Rng } from '../rng';
 import { Adam, type AdamState } from '../train/adam';
 import type { Stage } from '../train/schedule';
-import { trainStep, type StepLoss } from '../train/step';
+import { trainStep } from '../train/step';
 import { energies64, latentMcStep, perRow64 } from './latent-mc';
+import type { BufferStats, ExploreProgress } from '../../contract/progress';
+import type { StepLoss } from '../../contract/progress';
 
 /** Published step-size rule (SCIENCE.md): every window, shrink below 2 % acceptance, grow above 20 %. */
 export function adaptStep(step: number, meanAcceptance: number): number {
   if (meanAcceptance < 0.02) return Math.max(1e-3, step * 0.98);
   if (meanAcceptance > 0.2) return Math.min(1, step * 1.02);
   return step;
-}
-
-export interface BufferStats {
-  /** Fraction of the buffer in state A, state B and neither. */
-  readonly stateFractions: { readonly A: number; readonly B: number; readonly neither: number };
-  /** Unweighted RC histogram of the buffer (counts), on the system's RC range. */
-  readonly rcHistogram: { readonly centers: number[]; readonly counts: number[] };
-  readonly rcMin: number;
-  readonly rcMax: number;
-}
-
-export interface ExploreProgress {
-  readonly iteration: number;
-  readonly totalIterations: number;
-  readonly loss: StepLoss;
-  /** Acceptance of this iteration's latent moves, and the step size they used. */
-  readonly acceptance: number;
-  readonly step: number;
-  readonly skippedSteps: number;
-  /** Present on adaptation iterations (every `adaptEvery`) and the last one. */
-  readonly buffer?: BufferStats;
 }
 
 export interface ExploreOptions {

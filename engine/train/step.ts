@@ -5,14 +5,7 @@ import { klLoss, mlLoss, rcLoss } from '../losses';
 import type { Rng } from '../rng';
 import type { Adam } from './adam';
 import type { Stage } from './schedule';
-
-/** The loss terms of one step (unweighted), and their weighted total. */
-export interface StepLoss {
-  total: number;
-  ml: number;
-  kl: number;
-  rc: number;
-}
+import type { StepLoss } from '../../contract/progress';
 
 export interface StepInputs {
   readonly flow: Flow;

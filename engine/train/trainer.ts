@@ -5,20 +5,11 @@ import type { Rng } from '../rng';
 import { Adam, type AdamState } from './adam';
 import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
 import { stageSteps, type Stage } from './schedule';
-import { trainStep, type StepLoss } from './step';
+import { trainStep } from './step';
+import type { TrainProgress } from '../../contract/progress';
+import type { StepLoss } from '../../contract/progress';
 
 export { priorBatch } from './step';
-
-export interface TrainProgress {
-  readonly stage: number;
-  readonly stageName: string;
-  /** Step within the whole schedule (1-based) and the schedule's total. */
-  readonly step: number;
-  readonly totalSteps: number;
-  readonly loss: StepLoss;
-  readonly gradNorm: number;
-  readonly skippedSteps: number;
-}
 
 export interface TrainOptions {
   readonly flow: Flow;
@@ -55,7 +46,6 @@ export interface TrainSummary {
   readonly msPerStep: number;
   readonly finalLoss: TrainProgress['loss'] | null;
 }
-
 
 /**
  * Staged training: each step takes w_ML·J_ML + w_KL·J_KL + w_RC·J_RC on fresh batches, clips the

@@ -38,8 +38,8 @@ export interface Backend extends ServiceContext {
 
 /** GPU backends run one job per GPU (they would contend for it); CPU backends one per core. */
 async function defaultWorkers(): Promise<number> {
-  const { resolveBackendChoice } = await import('../../engine/compute/select');
-  const choice = resolveBackendChoice();
+  const { resolveComputeChoice } = await import('../../engine/compute/select');
+  const choice = resolveComputeChoice();
   const gpus = choice === 'wasm' || choice === 'cpu' ? [] : await nvidiaGpus();
   return gpus.length > 0 ? gpus.length : availableParallelism();
 }

@@ -1,13 +1,14 @@
 import { app, BrowserWindow, dialog, ipcMain, net, session, shell, type IpcMainInvokeEvent } from 'electron';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BRIDGE_CHANNELS } from '../../contract/bridge';
 import config from '../../electron.config';
 import { BackendSupervisor, downloadTo, type Backend } from './backend-process';
 
 /**
  * The Electron shell: one window on the backend's URL, the backend kept alive (restarted with a
- * new port and token if it dies), and the two native conveniences of preload.ts. Nothing else.
+ * new port and token if it dies), and the native conveniences of the bridge (contract/bridge.ts). Nothing else.
  */
 
 const CSP = "default-src 'self'; connect-src 'self' ws://127.0.0.1:*; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'";
@@ -30,11 +31,11 @@ const supervisor = new BackendSupervisor({
 async function preloadPath(): Promise<string> {
   const built = fileURLToPath(new URL('./preload.cjs', import.meta.url));
   if (existsSync(built)) return built;
-  const { transformSync } = await import('esbuild');
-  const source = readFileSync(fileURLToPath(new URL('./preload.ts', import.meta.url)), 'utf8');
+  const { buildSync } = await import('esbuild');
   const out = join(app.getPath('userData'), 'preload.cjs');
   mkdirSync(app.getPath('userData'), { recursive: true });
-  writeFileSync(out, transformSync(source, { loader: 'ts', format: 'cjs', target: 'chrome130' }).code);
+  // Bundled: the preload takes its channel names from the contract, and a sandboxed preload can require only electron.
+  buildSync({ entryPoints: [fileURLToPath(new URL('./preload.ts', import.meta.url))], bundle: true, external: ['electron'], format: 'cjs', platform: 'node', target: 'chrome130', outfile: out });
   return out;
 }
 
@@ -67,7 +68,7 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault());
 });
 
-ipcMain.handle('bgw:save-file', async (e, o: unknown) => {
+ipcMain.handle(BRIDGE_CHANNELS.saveFile, async (e, o: unknown) => {
   const b = fromBackendPage(e);
   const { url, defaultName } = (o ?? {}) as { url?: unknown; defaultName?: unknown };
   if (typeof url !== 'string' || typeof defaultName !== 'string') throw new TypeError('saveFile({ url, defaultName }) takes two strings');
@@ -82,7 +83,7 @@ ipcMain.handle('bgw:save-file', async (e, o: unknown) => {
   return r.filePath;
 });
 
-ipcMain.handle('bgw:reveal', (e, path: unknown) => {
+ipcMain.handle(BRIDGE_CHANNELS.revealInFolder, (e, path: unknown) => {
   fromBackendPage(e);
   if (typeof path !== 'string' || !isAbsolute(path)) throw new TypeError('revealInFolder takes an absolute path');
   shell.showItemInFolder(path);

@@ -1,20 +1,14 @@
 import { contextBridge, ipcRenderer } from 'electron';
+import { BRIDGE_CHANNELS, BRIDGE_GLOBAL, type BgwBridge } from '../../contract/bridge';
 
 /**
- * The only native conveniences the renderer gets, as `window.bgw` (absent in a plain browser).
- * Sandboxed: this file runs as CommonJS with no Node, so it holds no logic; the main process
- * validates every argument and that the call comes from the backend's page. Nothing is exported:
- * an export would make the compiled file touch `module.exports`. The renderer declares this shape.
+ * Exposes the bridge the contract declares. Sandboxed: this file is bundled to CommonJS with only
+ * `electron` left external and runs with no Node, so it holds no logic; the main process validates
+ * every argument and that the call comes from the backend's page.
  */
-interface BgwBridge {
-  /** Save dialog, then the main process downloads `url` (a backend URL) there; null if cancelled. */
-  saveFile(o: { url: string; defaultName: string }): Promise<string | null>;
-  revealInFolder(path: string): Promise<void>;
-}
-
 const bridge: BgwBridge = {
-  saveFile: (o) => ipcRenderer.invoke('bgw:save-file', { url: String(o.url), defaultName: String(o.defaultName) }),
-  revealInFolder: (path) => ipcRenderer.invoke('bgw:reveal', String(path)),
+  saveFile: (o) => ipcRenderer.invoke(BRIDGE_CHANNELS.saveFile, { url: String(o.url), defaultName: String(o.defaultName) }),
+  revealInFolder: (path) => ipcRenderer.invoke(BRIDGE_CHANNELS.revealInFolder, String(path)),
 };
 
-contextBridge.exposeInMainWorld('bgw', bridge);
+contextBridge.exposeInMainWorld(BRIDGE_GLOBAL, bridge);

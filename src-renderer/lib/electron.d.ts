@@ -1,7 +1,10 @@
-/** What the Electron preload exposes; absent in a plain browser tab (`bgw serve`). */
-interface Window {
-  bgw?: {
-    /** Shows a save dialog and has the main process fetch `url` into the chosen file; null when cancelled. */
-    saveFile(o: { url: string; defaultName: string }): Promise<string | null>;
-  };
+import type { BgwBridge } from '../../contract/bridge';
+
+declare global {
+  /** What the Electron preload exposes (contract/bridge.ts); absent in a plain browser tab (`bgw serve`). */
+  interface Window {
+    bgw?: BgwBridge;
+  }
 }
+
+export {};

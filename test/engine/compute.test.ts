@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { formatBackendReport, resetBackendCacheForTests, selectBackend } from '../../engine/compute/select';
+import { formatComputeReport, resetComputeForTests, selectCompute } from '../../engine/compute/select';
 import { hasTfjsNode, installed } from '../helpers/installed';
 
 
@@ -19,13 +19,13 @@ async function matMulNow(): Promise<number[]> {
   return Array.from(await tf.matMul(tf.tensor2d(A, [N, N]), tf.tensor2d(B, [N, N])).data());
 }
 
-beforeEach(() => resetBackendCacheForTests());
+beforeEach(() => resetComputeForTests());
 
-describe('selectBackend', () => {
+describe('selectCompute', () => {
   it.skipIf(hasTfjsNode)('auto picks wasm here and says why it passed over the others', async () => {
     for (const env of [{}, { BGW_BACKEND: 'auto' }]) {
-      resetBackendCacheForTests();
-      const r = await selectBackend({ env });
+      resetComputeForTests();
+      const r = await selectCompute({ env });
       expect(r.requested).toBe('auto');
       // No Vulkan/GPU here; a machine with a hardware WebGPU adapter would rightly pick it instead.
       if (r.name === 'webgpu') {
@@ -37,7 +37,7 @@ describe('selectBackend', () => {
       expect(r.passedOver.map((p) => p.name)).toEqual(['tensorflow (tfjs-node-gpu)', 'tensorflow (tfjs-node)', 'webgpu']);
       for (const p of r.passedOver) expect(p.reason.length).toBeGreaterThan(5);
       expect(r.passedOver[0]!.reason).toMatch(/not installed/);
-      const text = formatBackendReport(r);
+      const text = formatComputeReport(r);
       expect(text.split('\n')[0]).toMatch(/^backend: wasm/);
       expect(text).toMatch(/passed over webgpu: /);
       console.info(text);
@@ -45,27 +45,27 @@ describe('selectBackend', () => {
   });
 
   it('caches the report for the same request', async () => {
-    const a = await selectBackend({ prefer: 'wasm', env: {} });
-    const b = await selectBackend({ prefer: 'wasm', env: {} });
+    const a = await selectCompute({ prefer: 'wasm', env: {} });
+    const b = await selectCompute({ prefer: 'wasm', env: {} });
     expect(b).toBe(a);
   });
 
   it('BGW_BACKEND=cpu gives cpu and wins over the spec preference', async () => {
-    const r = await selectBackend({ prefer: 'wasm', env: { BGW_BACKEND: 'cpu' } });
+    const r = await selectCompute({ prefer: 'wasm', env: { BGW_BACKEND: 'cpu' } });
     expect(r).toMatchObject({ name: 'cpu', requested: 'cpu', passedOver: [] });
     expect(tf.getBackend()).toBe('cpu');
     expect(await matMulNow()).toEqual(expected);
   });
 
   it('an invalid value throws and lists the valid ones', async () => {
-    await expect(selectBackend({ env: { BGW_BACKEND: 'cuda' } })).rejects.toThrow(
+    await expect(selectCompute({ env: { BGW_BACKEND: 'cuda' } })).rejects.toThrow(
       /BGW_BACKEND 'cuda'.*auto, tensorflow, webgpu, wasm, cpu/,
     );
-    await expect(selectBackend({ prefer: 'gpu' as never, env: {} })).rejects.toThrow(/valid values are/);
+    await expect(selectCompute({ prefer: 'gpu' as never, env: {} })).rejects.toThrow(/valid values are/);
   });
 
   it.skipIf(hasTfjsNode)('explicit tensorflow throws with how to install it', async () => {
-    const err = await selectBackend({ env: { BGW_BACKEND: 'tensorflow' } }).catch((e: Error) => e);
+    const err = await selectCompute({ env: { BGW_BACKEND: 'tensorflow' } }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     const msg = (err as Error).message;
     expect(msg).toMatch(/^tensorflow backend unavailable: /);
@@ -74,7 +74,7 @@ describe('selectBackend', () => {
   });
 
   it('wasm: tf.getBackend() is wasm and matMul is right', async () => {
-    const r = await selectBackend({ prefer: 'wasm', env: {} });
+    const r = await selectCompute({ prefer: 'wasm', env: {} });
     expect(r.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(await matMulNow()).toEqual(expected);
@@ -82,7 +82,7 @@ describe('selectBackend', () => {
 
   it('explicit webgpu works (software path here) or fails clearly', { timeout: 30_000 }, async () => {
     const t0 = performance.now();
-    const outcome = await selectBackend({ env: { BGW_BACKEND: 'webgpu' } }).catch((e: Error) => e);
+    const outcome = await selectCompute({ env: { BGW_BACKEND: 'webgpu' } }).catch((e: Error) => e);
     const ms = performance.now() - t0;
     if (outcome instanceof Error) {
       console.info(`webgpu branch: FAILED in ${ms.toFixed(0)} ms: ${outcome.message}`);
@@ -91,7 +91,7 @@ describe('selectBackend', () => {
       if (installed('webgpu') && existsSync('/usr/share/glvnd/egl_vendor.d/50_mesa.json')) throw outcome;
       return;
     }
-    console.info(`webgpu branch: WORKS in ${ms.toFixed(0)} ms\n${formatBackendReport(outcome)}`);
+    console.info(`webgpu branch: WORKS in ${ms.toFixed(0)} ms\n${formatComputeReport(outcome)}`);
     expect(outcome.name).toBe('webgpu');
     expect(tf.getBackend()).toBe('webgpu');
     if (/software/.test(outcome.detail)) expect(outcome.passedOver.map((p) => p.name)).toEqual(['webgpu (hardware)']);
@@ -103,8 +103,8 @@ describe('selectBackend', () => {
     const b = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.cos(3 * i));
     const product = async () => tf.matMul(tf.tensor2d(a, [64, 64]), tf.tensor2d(b, [64, 64])).data();
     const onGpu = await product();
-    resetBackendCacheForTests();
-    await selectBackend({ prefer: 'wasm', env: {} });
+    resetComputeForTests();
+    await selectCompute({ prefer: 'wasm', env: {} });
     const onWasm = await product();
     let maxErr = 0;
     for (let i = 0; i < onWasm.length; i++) maxErr = Math.max(maxErr, Math.abs(onGpu[i]! - onWasm[i]!));

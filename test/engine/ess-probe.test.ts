@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from '../../engine/compute/select';
+import { selectCompute } from '../../engine/compute/select';
 import { createSystem } from '../../engine/energies';
 import { essProbe } from '../../engine/ess-probe';
 import { buildFlow } from '../../engine/flows/build';
@@ -9,7 +9,7 @@ import { sampleFlow } from '../../engine/sampling';
 
 describe('essProbe', () => {
   it('equals the ESS of the same draws through the sampling path, and lies in (0, 1]', async () => {
-    await selectBackend({ prefer: 'cpu' });
+    await selectCompute({ prefer: 'cpu' });
     const system = createSystem('double-well');
     const built = buildFlow({ layers: 'RR', hidden: [16], sScale: 1, whiten: false }, system.dim, new Rng(1));
     try {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../engine/compute/select';
+import { selectCompute } from '../../engine/compute/select';
 import { buildFlow, type BuiltFlow, type FlowArch } from '../../engine/flows/build';
 import { Mlp } from '../../engine/flows/mlp';
 import { constMatMul } from '../../engine/flows/permute';
@@ -9,7 +9,7 @@ import type { Flow } from '../../engine/flows/types';
 import { Rng } from '../../engine/rng';
 
 beforeAll(async () => {
-  await selectBackend({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override
+  await selectCompute({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override
   expect(tf.getBackend()).toBe('cpu');
 });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../engine/compute/select';
+import { selectCompute } from '../../engine/compute/select';
 import { createSystem } from '../../engine/energies';
 import { buildFlow } from '../../engine/flows/build';
 import type { Flow } from '../../engine/flows/types';
@@ -8,7 +8,7 @@ import { latentPath } from '../../engine/interpolation';
 import { Rng } from '../../engine/rng';
 
 beforeAll(async () => {
-  await selectBackend({ prefer: 'cpu', env: {} });
+  await selectCompute({ prefer: 'cpu', env: {} });
 });
 
 const system = createSystem('double-well', {});

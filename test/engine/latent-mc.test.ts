@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../engine/compute/select';
+import { selectCompute } from '../../engine/compute/select';
 import { createSystem } from '../../engine/energies';
 import type { ModelSystem } from '../../engine/energies/types';
 import type { Flow } from '../../engine/flows/types';
@@ -13,7 +13,7 @@ import { latentLogAcceptance, latentMetropolis, type LogAcceptance } from '../..
 
 // wasm: the exploration test trains a flow, which the plain-JS cpu backend makes ~10× slower.
 beforeAll(async () => {
-  await selectBackend({ prefer: 'wasm', env: {} });
+  await selectCompute({ prefer: 'wasm', env: {} });
 });
 
 const system = createSystem('double-well', {});

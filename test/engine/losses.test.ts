@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../engine/compute/select';
+import { selectCompute } from '../../engine/compute/select';
 import { createSystem } from '../../engine/energies';
 import { buildFlow } from '../../engine/flows/build';
 import { klLoss, linlogcut, mlLoss, rcLoss } from '../../engine/losses';
 import { Rng } from '../../engine/rng';
 
 beforeAll(async () => {
-  await selectBackend({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override
+  await selectCompute({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override
   expect(tf.getBackend()).toBe('cpu');
 });
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../engine/compute/select';
+import { selectCompute } from '../../engine/compute/select';
 import { createSystem } from '../../engine/energies';
 import type { ModelSystem } from '../../engine/energies/types';
 import { buildFlow, type FlowArch } from '../../engine/flows/build';
@@ -9,10 +9,11 @@ import { klLoss } from '../../engine/losses';
 import { Rng } from '../../engine/rng';
 import { sampleFlow } from '../../engine/sampling';
 import { stageSteps, type Stage } from '../../engine/train/schedule';
-import { priorBatch, train, type TrainOptions, type TrainProgress } from '../../engine/train/trainer';
+import { priorBatch, train, type TrainOptions } from '../../engine/train/trainer';
+import type { TrainProgress } from '../../contract/progress';
 
 beforeAll(async () => {
-  await selectBackend({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override
+  await selectCompute({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override
   expect(tf.getBackend()).toBe('cpu');
 });
 

@@ -3,7 +3,7 @@
 // compare against are computed once, before switching, and kept as plain arrays.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../engine/compute/select';
+import { selectCompute } from '../../engine/compute/select';
 import { createSystem } from '../../engine/energies';
 import { buildFlow, type BuiltFlow } from '../../engine/flows/build';
 import { Mlp } from '../../engine/flows/mlp';
@@ -69,10 +69,10 @@ function snapshot(): Snapshot {
 let cpu: Snapshot;
 
 beforeAll(async () => {
-  await selectBackend({ prefer: 'cpu', env: {} });
+  await selectCompute({ prefer: 'cpu', env: {} });
   expect(tf.getBackend()).toBe('cpu');
   cpu = snapshot();
-  await selectBackend({ prefer: 'wasm', env: {} });
+  await selectCompute({ prefer: 'wasm', env: {} });
   expect(tf.getBackend()).toBe('wasm');
 });
 

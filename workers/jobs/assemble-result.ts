@@ -1,11 +1,13 @@
+import type { BufferStats } from '../../contract/progress';
 import type { ExploreSummary, RunResult } from '../../contract/run-result';
 import type { GeneratorSpec } from '../../contract/run-spec';
-import type { BackendReport } from '../../engine/compute/select';
+
 import type { ModelSystem } from '../../engine/energies/types';
-import type { TemperatureEstimate } from '../../engine/estimates';
+
 import type { BuiltFlow } from '../../engine/flows/build';
-import type { BufferStats } from '../../engine/samplers/explore';
 import type { TrainSummary } from '../../engine/train/trainer';
+import type { TemperatureEstimate } from '../../contract/run-result';
+import type { ComputeReport } from '../../contract/compute';
 
 export interface TrainingData {
   readonly x: Float64Array;
@@ -29,7 +31,7 @@ export function assembleResult(
   spec: GeneratorSpec,
   seed: number,
   system: ModelSystem,
-  backend: BackendReport,
+  backend: ComputeReport,
   built: BuiltFlow,
   data: TrainingData | null,
   summary: TrainSummary,

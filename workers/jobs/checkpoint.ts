@@ -1,34 +1,5 @@
 import type { AdamState } from '../../engine/train/adam';
-
-/**
- * A resumable position in a generator run, written at every stage end, at the end of training
- * ('trained': what "sample more" loads) and every few minutes. Resume rebuilds the flow from
- * `flow`, restores the optimiser and the random streams, and continues at `state.stage` /
- * `state.stageStep` (or the exploration iteration), so step counters carry on rather than restart.
- * Mini-batch order after a resume is reshuffled (the data order is not saved).
- */
-export interface JobCheckpoint {
-  readonly phase: 'explore' | 'train' | 'trained';
-  /** Progress step of the phase: exploration iterations or training steps done. */
-  readonly step: number;
-  readonly state: CheckpointState;
-  /** serializeFlow bytes. */
-  readonly flow: Uint8Array;
-  /** encodeAdam bytes (mid-stage or mid-exploration), else null: a new stage starts a fresh Adam. */
-  readonly optimizer: Uint8Array | null;
-  /** encodeBuffer bytes (exploration), else null. */
-  readonly buffer: Uint8Array | null;
-}
-
-export interface CheckpointState {
-  readonly stage: number;
-  readonly stageStep: number;
-  readonly skippedSteps: number;
-  /** xoroshiro states of the run's random streams. */
-  readonly rng: { readonly train: number[]; readonly sample: number[]; readonly stats: number[] };
-  readonly explore?: { readonly iteration: number; readonly latentStep: number; readonly windowAcc: number; readonly totalAcc: number; readonly skippedSteps: number; readonly seconds: number; readonly done: boolean };
-  readonly trainSeconds?: number;
-}
+import type { ExploreBuffer } from '../../contract/checkpoint';
 
 /** Adam state as bytes: [step, count, (length, m values, v values)…] in float64 header + float32 data. */
 export function encodeAdam(s: AdamState): Uint8Array {
@@ -63,12 +34,6 @@ export function decodeAdam(bytes: Uint8Array): AdamState {
   for (const n of sizes) (m.push(take(n)), v.push(take(n)));
   if (off !== bytes.byteLength) throw new Error('checkpoint: optimiser state is corrupt');
   return { step, m, v };
-}
-
-export interface ExploreBuffer {
-  readonly buffer: Float32Array;
-  readonly u: Float64Array;
-  readonly rc: Float64Array;
 }
 
 /** The exploration buffer as bytes: n (float64), u and rc (float64 × n), then the float32 rows. */

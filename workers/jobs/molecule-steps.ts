@@ -3,13 +3,14 @@ import type { GeneratorSpec } from '../../contract/run-spec';
 import { moleculeMd } from '../../engine/dynamics/md-data';
 import { isMoleculeSystem } from '../../engine/energies/molecule/system';
 import type { ModelSystem, SurfaceDef } from '../../engine/energies/types';
-import type { TemperatureEstimate } from '../../engine/estimates';
+
 import type { BuiltFlow, MixedTopology } from '../../engine/flows/build';
 import { alignToReference } from '../../engine/flows/internal/mixed-geometry';
 import type { Rng } from '../../engine/rng';
 import type { GeneratedSamples } from '../../engine/sampling';
 import { project, surfaceEstimate } from '../../engine/surface';
 import type { TrainingData } from './assemble-result';
+import type { TemperatureEstimate } from '../../contract/run-result';
 
 // The molecule-only steps of a generator run (train-sample.ts calls them; each is a no-op or null
 // for the model systems).

@@ -1,7 +1,7 @@
 import type { MetricPoint, RunProgress } from '../../contract/api';
 import type { RunEvent } from '../../contract/run-result';
-import type { BufferStats } from '../../engine/samplers/explore';
-import type { StepLoss } from '../../engine/train/step';
+import type { BufferStats, StepLoss } from '../../contract/progress';
+
 
 /** The metric points one progress event contributes (series names are what charts subscribe to). */
 export function eventPoints(e: RunEvent): MetricPoint[] {

@@ -1,10 +1,10 @@
 import type { RunEvent, RunResult } from '../../contract/run-result';
 import type { GeneratorSpec } from '../../contract/run-spec';
-import { selectBackend, type BackendReport } from '../../engine/compute/select';
+import { selectCompute } from '../../engine/compute/select';
 import { withFault } from '../../engine/energies/faulty';
 import { createSystem } from '../../engine/energies';
 import type { ModelSystem } from '../../engine/energies/types';
-import { estimate, type TemperatureEstimate } from '../../engine/estimates';
+import { estimate } from '../../engine/estimates';
 import { alignMolecule, basinFractions, exploreStartMd, fitMixed, mdData, mixedTopology, surfaceOf } from './molecule-steps';
 import { project } from '../../engine/surface';
 import { buildFlow, type BuiltFlow } from '../../engine/flows/build';
@@ -20,7 +20,10 @@ import type { AdamState } from '../../engine/train/adam';
 import { train, type TrainSummary } from '../../engine/train/trainer';
 import { assembleResult, type ExploreOutcome, type TrainingData } from './assemble-result';
 import type { JobInputs } from '../../contract/jobs';
-import { decodeAdam, decodeBuffer, encodeAdam, encodeBuffer, type CheckpointState, type ExploreBuffer, type JobCheckpoint } from './checkpoint';
+import { decodeAdam, decodeBuffer, encodeAdam, encodeBuffer } from './checkpoint';
+import type { CheckpointState, ExploreBuffer, JobCheckpoint } from '../../contract/checkpoint';
+import type { TemperatureEstimate } from '../../contract/run-result';
+import type { ComputeReport } from '../../contract/compute';
 
 export interface TrainSampleOutput {
   readonly result: RunResult;
@@ -58,7 +61,7 @@ export interface TrainSampleOptions {
 export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions): Promise<TrainSampleOutput> {
   const t0 = performance.now();
   const emit = o.onEvent ?? (() => {});
-  const backend: BackendReport = await selectBackend({ prefer: spec.backend });
+  const backend: ComputeReport = await selectCompute({ prefer: spec.backend });
   const passed = backend.passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
   emit({ type: 'phase', phase: 'backend', message: `backend ${backend.detail}${passed ? ` (passed over ${passed})` : ''}` });
   let trainStepNow = 0;

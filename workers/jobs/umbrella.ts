@@ -1,11 +1,13 @@
 import type { RunEvent, RunResult } from '../../contract/run-result';
 import type { UmbrellaSpec } from '../../contract/run-spec';
 import { createSystem, type MoleculeResources } from '../../engine/energies';
-import type { TemperatureEstimate } from '../../engine/estimates';
+
 import { quadratureReference } from '../../engine/reference/quadrature';
-import { defaultWindows, umbrellaSampling, type UmbrellaWindow } from '../../engine/reference/umbrella';
+import { defaultWindows, umbrellaSampling } from '../../engine/reference/umbrella';
 import { bootstrapWham } from '../../engine/reference/wham';
 import { Rng } from '../../engine/rng';
+import type { UmbrellaWindow } from '../../contract/jobs';
+import type { TemperatureEstimate } from '../../contract/run-result';
 
 export interface UmbrellaOutput {
   readonly result: RunResult;

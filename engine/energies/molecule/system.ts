@@ -7,6 +7,7 @@ import type { ModelSystem, SurfaceDef } from '../types';
 import { findBackbone, type Backbone } from './backbone';
 import { dihedralDeg } from './dihedral-tf';
 import { relax, setDihedral } from './torsion-drive';
+import type { MoleculeResources } from '../../../contract/jobs';
 
 // A worker builds the system once per job, but the backend (export, import, structures) builds it per
 // call: parsing the 470 kB force-field XML each time would cost ~100 ms. Keyed by the text itself.
@@ -18,12 +19,6 @@ function cachedForceField(xml: string): ForceField {
     parsed.set(xml, (ff = parseForceField(xml)));
   }
   return ff;
-}
-
-/** What a molecule system is made of: the structure's PDB text and a parsed (or XML) force field. */
-export interface MoleculeResources {
-  readonly pdb: string;
-  readonly forcefieldXml: string;
 }
 
 export interface MoleculeSystem extends ModelSystem {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { JobCheckpoint } from '../../../workers/jobs/checkpoint';
+
 import type { FromWorker, JobOutput, JobRequest } from '../../../contract/jobs';
+import type { JobCheckpoint } from '../../../contract/checkpoint';
 
 const ENTRY = new URL('../../../workers/worker-start.mjs', import.meta.url);
 

@@ -21,8 +21,8 @@ export async function nvidiaGpus(): Promise<string[]> {
  * BGW_BACKEND, then 'auto'), in this process, once; it loads tfjs, so it runs on first request.
  */
 export async function systemInfo(o: { workers: number; database: string }): Promise<SystemInfo> {
-  const [{ selectBackend }, gpus, pkg] = await Promise.all([import('../../../engine/compute/select'), nvidiaGpus(), import('../../../package.json', { with: { type: 'json' } })]);
-  const b = await selectBackend();
+  const [{ selectCompute }, gpus, pkg] = await Promise.all([import('../../../engine/compute/select'), nvidiaGpus(), import('../../../package.json', { with: { type: 'json' } })]);
+  const b = await selectCompute();
   const why = b.passedOver.length
     ? `${b.name} is the first available in the order ${b.requested === 'auto' ? 'tensorflow → webgpu → wasm → cpu' : `requested (${b.requested})`}; passed over: ${b.passedOver.map((p) => `${p.name} (${p.reason})`).join('; ')}`
     : `${b.name} ${b.requested === 'auto' ? 'is the first choice of auto' : 'was requested'}`;
