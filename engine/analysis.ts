@@ -1,3 +1,4 @@
+import { stateIndices, type StateRange } from '../contract/states';
 import type { Rng } from './rng';
 
 // Free-energy estimates from log importance weights along a reaction coordinate (SCIENCE.md,
@@ -5,10 +6,7 @@ import type { Rng } from './rng';
 // maximum log weight, so a rarely visited state is not rounded to zero by the dominant one.
 
 /** A state on the reaction coordinate: rc in [min, max). */
-export interface RcState {
-  min: number;
-  max: number;
-}
+export type RcState = StateRange;
 
 /** Uniform bins over [min, max). */
 export interface Bins {
@@ -48,22 +46,11 @@ function binIndices(values: ArrayLike<number>, bins: Bins): Int32Array {
   return out;
 }
 
-/** Group 0 for state A, 1 for state B, −1 otherwise (A wins if the states overlap). */
-function stateIndices(rc: ArrayLike<number>, states: readonly [RcState, RcState]): Int32Array {
-  const [a, b] = states;
-  const out = new Int32Array(rc.length);
-  for (let i = 0; i < rc.length; i++) {
-    const x = rc[i] as number;
-    out[i] = x >= a.min && x < a.max ? 0 : x >= b.min && x < b.max ? 1 : -1;
-  }
-  return out;
-}
-
 /**
  * Per-group log-sum-exp shift and each sample's weight exp(logw − shift[group]) (0 outside every group).
  * Precomputed once so that bootstrap resamples only add numbers.
  */
-function groupWeights(logw: ArrayLike<number>, group: Int32Array, nGroups: number) {
+function groupWeights(logw: ArrayLike<number>, group: ArrayLike<number>, nGroups: number) {
   const shift = new Float64Array(nGroups).fill(-Infinity);
   for (let i = 0; i < group.length; i++) {
     const g = group[i] as number;
@@ -81,7 +68,7 @@ function groupWeights(logw: ArrayLike<number>, group: Int32Array, nGroups: numbe
 }
 
 /** sums[g] ← Σ w_i over samples of group g (optionally drawn by index). */
-function accumulate(sums: Float64Array, group: Int32Array, w: Float64Array, idx?: Uint32Array): void {
+function accumulate(sums: Float64Array, group: ArrayLike<number>, w: Float64Array, idx?: Uint32Array): void {
   sums.fill(0);
   const n = group.length;
   for (let k = 0; k < n; k++) {

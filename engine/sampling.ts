@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { stateIndices } from '../contract/states';
 import type { ModelSystem } from './energies/types';
 import { xDimOf, type Flow } from './flows/types';
 import { logWeights } from './reweighting';
@@ -55,15 +56,12 @@ export async function sampleFlow(
   }
   const u = new Float64Array(n);
   const rc = new Float64Array(n);
-  const state = new Int8Array(n);
   const row = new Float64Array(dim);
-  const [A, B] = system.states;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < dim; j++) row[j] = x[i * dim + j]!;
     u[i] = system.energy64(row);
-    const r = system.rc64(row);
-    rc[i] = r;
-    state[i] = r >= A.min && r < A.max ? 0 : r >= B.min && r < B.max ? 1 : -1;
+    rc[i] = system.rc64(row);
   }
+  const state = stateIndices(rc, system.states);
   return { tau, dim, x, u, logw: logWeights({ u, zNormSq, logDetZX: logDet, tau }), rc, state };
 }

@@ -3,6 +3,7 @@ import type { MetricPoint, RunProgress } from '../contract/api';
 import type { RunEvent } from '../contract/run-result';
 import { createSystem } from '../engine/energies';
 import { normalizedWeights } from '../engine/reweighting';
+import { stateIndices } from '../contract/states';
 import type { FromWorker, JobOutput, JobRequest, OutputSet, ToWorker } from '../contract/jobs';
 import { createProgressLine, eventPoints } from './jobs/progress-points';
 import { runTrainSample } from './jobs/train-sample';
@@ -91,8 +92,7 @@ async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
   }));
   if (r.explored) {
     const n = r.explored.u.length;
-    const [A, B] = createSystem(job.spec.system.name, job.spec.system.params, job.inputs.molecule).states;
-    const state = Int8Array.from(r.explored.rc, (v) => (v >= A.min && v < A.max ? 0 : v >= B.min && v < B.max ? 1 : -1));
+    const state = stateIndices(r.explored.rc, createSystem(job.spec.system.name, job.spec.system.params, job.inputs.molecule).states);
     sets.push({ kind: 'explored', name: 'exploration buffer', tau: job.spec.explore?.tau ?? null, essFraction: null, x: r.explored.x, u: r.explored.u, logw: null, w: new Float64Array(n).fill(1 / n), rc: r.explored.rc, state });
   }
   if (r.reference) sets.push(referenceSet(job, r.reference));
@@ -106,14 +106,12 @@ function referenceSet(job: JobRequest, x: Float64Array): OutputSet {
   const n = x.length / dim;
   const u = new Float64Array(n);
   const rc = new Float64Array(n);
-  const state = new Int8Array(n);
-  const [A, B] = system.states;
   for (let i = 0; i < n; i++) {
     const row = x.subarray(i * dim, (i + 1) * dim);
     u[i] = system.energy64(row);
-    const v = (rc[i] = system.rc64(row));
-    state[i] = v >= A.min && v < A.max ? 0 : v >= B.min && v < B.max ? 1 : -1;
+    rc[i] = system.rc64(row);
   }
+  const state = stateIndices(rc, system.states);
   const d = job.spec.method === 'generator' ? job.spec.data : undefined;
   const tau = d?.source === 'metropolis' || d?.source === 'md' ? d.temperature : 1;
   const what = d?.source === 'md' ? 'MD' : 'Metropolis';

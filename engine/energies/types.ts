@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { StateDef } from '../../contract/states';
 
 /**
  * A reduced energy u(x) in units of kT at the reference temperature (after bgflow's `Energy`).
@@ -10,12 +11,7 @@ export interface Energy {
   energy(x: tf.Tensor2D): tf.Tensor1D;
 }
 
-/** A metastable state: the configurations whose reaction coordinate lies in [min, max). */
-export interface StateDef {
-  readonly name: string;
-  readonly min: number;
-  readonly max: number;
-}
+export type { StateDef } from '../../contract/states';
 
 /** A 2-D grid on which exp(−u/τ) is integrated exactly (for systems with an exact reference). */
 export interface QuadratureGrid {

@@ -9,6 +9,7 @@ import type { Stage } from '../train/schedule';
 import { trainStep } from '../train/step';
 import { energies64, latentMcStep, perRow64 } from './latent-mc';
 import type { BufferStats, ExploreProgress } from '../../contract/progress';
+import { stateIndex } from '../../contract/states';
 import type { StepLoss } from '../../contract/progress';
 
 /** Published step-size rule (SCIENCE.md): every window, shrink below 2 % acceptance, grow above 20 %. */
@@ -176,14 +177,14 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
 
 /** State fractions and RC histogram of the buffer. */
 export function bufferStats(system: ModelSystem, rc: Float64Array, bins: Bins): BufferStats {
-  const [A, B] = system.states;
   let a = 0;
   let b = 0;
   let lo = Infinity;
   let hi = -Infinity;
   for (const r of rc) {
-    if (r >= A.min && r < A.max) a++;
-    else if (r >= B.min && r < B.max) b++;
+    const s = stateIndex(r, system.states);
+    if (s === 0) a++;
+    else if (s === 1) b++;
     if (r < lo) lo = r;
     if (r > hi) hi = r;
   }
