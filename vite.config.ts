@@ -6,5 +6,17 @@ export default defineConfig({
   root: 'src-renderer',
   base: './',
   plugins: [svelte()],
-  build: { outDir: '../dist/renderer', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1500 },
+  build: {
+    outDir: '../dist/renderer',
+    emptyOutDir: true,
+    sourcemap: true,
+    chunkSizeWarningLimit: 1500,
+    rolldownOptions: {
+      // 3Dmol.js evaluates user callbacks with a direct eval; it is their code, not ours, and we pass none.
+      onwarn(warning, warn) {
+        if (warning.code === 'EVAL' && warning.id?.includes('/3dmol/')) return;
+        warn(warning);
+      },
+    },
+  },
 });
