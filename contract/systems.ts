@@ -1,3 +1,5 @@
+import type { StateDef } from './states';
+
 /**
  * The model systems a run spec can name, and the numeric parameters each accepts. Kept free of
  * tfjs so the contract (and the UI that imports it) loads no numerics; the engine's registry
@@ -51,4 +53,46 @@ export function systemDim(name: SystemName, params: Readonly<Record<string, numb
   if (name === 'alanine-dipeptide') return 3 * ALANINE_DIPEPTIDE_ATOMS;
   if (name === 'molecule') return null;
   return params.dim ?? 2;
+}
+
+/**
+ * The two states of each system on its reaction coordinate, ordered [A, B] (ΔF is F(B) − F(A)).
+ * double-well: x₀ < 0 | x₀ ≥ 0. mueller-brown: the RC is y, split at 0.7 between the deep top-left
+ * minimum and the two lower ones. dimer: the dimer bond length, split at 1.5 between the closed
+ * (≈ 1) and open (≈ 2) minima. Molecules: the backbone φ shifted onto [−240°, 120°) (the cut lies
+ * between αL and β, not through β at ±180°): C7eq/β/αR is φ < 0, C7ax/αL is φ ∈ [0°, 120°).
+ */
+export const SYSTEM_STATES: Record<SystemName, readonly [StateDef, StateDef]> = {
+  'double-well': [
+    { name: 'left', min: -Infinity, max: 0 },
+    { name: 'right', min: 0, max: Infinity },
+  ],
+  'mueller-brown': [
+    { name: 'upper', min: 0.7, max: Infinity },
+    { name: 'lower', min: -Infinity, max: 0.7 },
+  ],
+  dimer: [
+    { name: 'closed', min: -Infinity, max: 1.5 },
+    { name: 'open', min: 1.5, max: Infinity },
+  ],
+  'alanine-dipeptide': [
+    { name: 'C7eq/β/αR', min: -240, max: 0 },
+    { name: 'C7ax/αL', min: 0, max: 120 },
+  ],
+  molecule: [
+    { name: 'C7eq/β/αR', min: -240, max: 0 },
+    { name: 'C7ax/αL', min: 0, max: 120 },
+  ],
+};
+
+/** What a system is, without building it (no tfjs, no force field): for validation, files and exports. */
+export interface SystemDescription {
+  readonly name: SystemName;
+  /** Configuration-space dimension; null for an imported molecule until its structure is read. */
+  readonly dim: number | null;
+  readonly states: readonly [StateDef, StateDef];
+}
+
+export function describeSystem(name: SystemName, params: Readonly<Record<string, number>>): SystemDescription {
+  return { name, dim: systemDim(name, params), states: SYSTEM_STATES[name] };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from './types';
+import { SYSTEM_STATES } from '../../contract/systems';
 
 export interface DimerParams {
   nSolvent?: number;
@@ -160,10 +161,7 @@ export function createDimer(params: DimerParams = {}): ModelSystem {
     rc64,
     rc: (x: tf.Tensor2D): tf.Tensor1D => tf.tidy(() => dimerDistance(x)),
     rcRange: [0.5, 2.5],
-    states: [
-      { name: 'closed', min: -Infinity, max: BOND_MID },
-      { name: 'open', min: BOND_MID, max: Infinity },
-    ],
+    states: SYSTEM_STATES.dimer,
     start: (() => {
       const cache: Partial<Record<0 | 1, Float64Array>> = {};
       return (state: 0 | 1 = 0): Float64Array => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from './types';
+import { SYSTEM_STATES } from '../../contract/systems';
 
 export interface DoubleWellParams {
   dim?: number;
@@ -62,10 +63,7 @@ export function createDoubleWell(params: DoubleWellParams = {}): ModelSystem {
     rc64: (x: Float64Array): number => x[0]!,
     rc: (x: tf.Tensor2D): tf.Tensor1D => tf.tidy(() => tf.reshape(tf.slice(x, [0, 0], [-1, 1]), [-1]) as tf.Tensor1D),
     rcRange: [-2.5, 2.5],
-    states: [
-      { name: 'left', min: -Infinity, max: 0 },
-      { name: 'right', min: 0, max: Infinity },
-    ],
+    states: SYSTEM_STATES['double-well'],
     start(state: 0 | 1 = 0): Float64Array {
       const x = new Float64Array(dim);
       x[0] = minima[state];

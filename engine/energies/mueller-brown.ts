@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from './types';
+import { SYSTEM_STATES } from '../../contract/systems';
 
 export interface MuellerBrownParams {
   dim?: number;
@@ -107,10 +108,7 @@ export function createMuellerBrown(params: MuellerBrownParams = {}): ModelSystem
     rc64: (x: Float64Array): number => x[1]!,
     rc: (x: tf.Tensor2D): tf.Tensor1D => tf.tidy(() => tf.reshape(tf.slice(x, [0, 1], [-1, 1]), [-1]) as tf.Tensor1D),
     rcRange: [-0.1, 1.7],
-    states: [
-      { name: 'upper', min: MB_SPLIT_Y, max: Infinity },
-      { name: 'lower', min: -Infinity, max: MB_SPLIT_Y },
-    ],
+    states: SYSTEM_STATES['mueller-brown'],
     start(state: 0 | 1 = 0): Float64Array {
       return (state === 0 ? startA : startB).slice();
     },

@@ -8,6 +8,7 @@ import { findBackbone, type Backbone } from './backbone';
 import { dihedralDeg } from './dihedral-tf';
 import { relax, setDihedral } from './torsion-drive';
 import type { MoleculeResources } from '../../../contract/jobs';
+import { SYSTEM_STATES } from '../../../contract/systems';
 
 // A worker builds the system once per job, but the backend (export, import, structures) builds it per
 // call: parsing the 470 kB force-field XML each time would cost ~100 ms. Keyed by the text itself.
@@ -63,10 +64,7 @@ export const PHI_CUT = 120;
 const shiftPhi = (phi: number): number => (phi >= PHI_CUT ? phi - 360 : phi);
 
 /** States on the shifted φ (degrees, see PHI_CUT). */
-export const MOLECULE_STATES: ModelSystem['states'] = [
-  { name: 'C7eq/β/αR', min: PHI_CUT - 360, max: 0 },
-  { name: 'C7ax/αL', min: 0, max: PHI_CUT },
-];
+export const MOLECULE_STATES: ModelSystem['states'] = SYSTEM_STATES['alanine-dipeptide'];
 
 /**
  * A molecule as a model system: u = E/kT from the force field (kT at `temperature` K, default 300),
