@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { RunDetailDto, RunDto, RunProgress, RunStatus } from '../../contract/api';
 import type { RunResult } from '../../contract/run-result';
 import type { RunSpec } from '../../contract/run-spec';
+import type { MoleculeSource } from '../../contract/systems';
 import { now } from './time';
 
 export type RunKind = 'train' | 'sample';
@@ -63,6 +64,19 @@ export interface NewRun {
   readonly seed: number;
   readonly kind?: RunKind;
   readonly parentId?: number | null;
+  /** The molecule resolved when the run was started (null for model systems). */
+  readonly molecule?: MoleculeSource | null;
+}
+
+/** What the scheduler needs to start a run. */
+export interface RunJob {
+  readonly spec: RunSpec;
+  readonly seed: number;
+  readonly kind: RunKind;
+  readonly parentId: number | null;
+  readonly projectId: number;
+  /** Null for model systems, and for molecule runs stored before runs kept their molecule. */
+  readonly molecule: MoleculeSource | null;
 }
 
 export class RunsRepo {
@@ -85,19 +99,22 @@ export class RunsRepo {
     return { ...toDto(r), spec: JSON.parse(r.spec) as RunSpec, result: res ? (JSON.parse(res.result) as RunResult) : null };
   }
 
-  /** What the scheduler needs to start a run. */
-  job(id: number): { spec: RunSpec; seed: number; kind: RunKind; parentId: number | null; projectId: number } | null {
-    const r = this.db.prepare('SELECT spec, seed, kind, parent_id, project_id FROM runs WHERE id = ?').get(id) as Pick<Row, 'spec' | 'seed' | 'kind' | 'parent_id' | 'project_id'> | undefined;
-    return r ? { spec: JSON.parse(r.spec) as RunSpec, seed: r.seed, kind: r.kind, parentId: r.parent_id, projectId: r.project_id } : null;
+  job(id: number): RunJob | null {
+    const r = this.db.prepare('SELECT spec, seed, kind, parent_id, project_id, molecule FROM runs WHERE id = ?').get(id) as
+      | (Pick<Row, 'spec' | 'seed' | 'kind' | 'parent_id' | 'project_id'> & { molecule: string | null })
+      | undefined;
+    if (!r) return null;
+    const molecule = r.molecule === null ? null : (JSON.parse(r.molecule) as MoleculeSource);
+    return { spec: JSON.parse(r.spec) as RunSpec, seed: r.seed, kind: r.kind, parentId: r.parent_id, projectId: r.project_id, molecule };
   }
 
   create(n: NewRun): RunDto {
     const { lastInsertRowid } = this.db
       .prepare(
-        `INSERT INTO runs (project_id, name, spec, method, system, kind, status, seed, parent_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+        `INSERT INTO runs (project_id, name, spec, method, system, kind, status, seed, parent_id, created_at, molecule)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
       )
-      .run(n.projectId, n.name, JSON.stringify(n.spec), n.spec.method, n.spec.system.name, n.kind ?? 'train', n.seed, n.parentId ?? null, now());
+      .run(n.projectId, n.name, JSON.stringify(n.spec), n.spec.method, n.spec.system.name, n.kind ?? 'train', n.seed, n.parentId ?? null, now(), n.molecule ? JSON.stringify({ pdb: n.molecule.pdb, forcefield: n.molecule.forcefield }) : null);
     return this.get(Number(lastInsertRowid))!;
   }
 

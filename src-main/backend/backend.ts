@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { openDatabase, Repositories } from '../../db';
 import { acquireLock } from '../../db/lock';
-import { ApiInputs, type ApiHandlers, type ApiOutputs, type ApiRequest, type Channel, type SystemInfo } from '../../contract/api';
+import { ApiInputs, type ApiHandlers, type RunDto, type ApiOutputs, type ApiRequest, type Channel, type SystemInfo } from '../../contract/api';
 import { invalidInput } from './server/envelope';
 import { EventBus } from './events';
 import { WorkerPool } from './scheduler/pool';
@@ -11,6 +11,7 @@ import { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
 import type { ServiceContext } from './services/context';
 import { projectHandlers } from './services/projects';
 import { runHandlers } from './services/runs';
+import { startRun, type StartRun } from './services/start-run';
 import { sampleHandlers } from './services/samples';
 import { structureHandlers } from './services/structures';
 import { nvidiaGpus, systemHandlers, systemInfo } from './services/system';
@@ -32,6 +33,8 @@ export interface Backend extends ServiceContext {
   readonly handlers: ApiHandlers;
   /** Validate like the server does (defaults applied, ApiError on bad input), then handle. */
   call<C extends Channel>(channel: C, input: ApiRequest<C>): Promise<ApiOutputs[C]>;
+  /** Queue a spec already validated where it entered (the CLI's file): what `runs:start` does after parsing. */
+  startRun(r: StartRun): RunDto;
   readonly workers: number;
   close(): Promise<void>;
 }
@@ -77,6 +80,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
     ...ctx,
     handlers,
     call,
+    startRun: (r) => startRun(ctx, r),
     workers,
     close: async () => {
       await scheduler.close();

@@ -7,6 +7,8 @@ import type { MoleculeSystem } from '../../engine/energies/molecule/system';
 import type { ModelSystem } from '../../engine/energies/types';
 import { systemTopology, type Topology, type TopologyAtom } from '../../engine/energies/topology';
 import { elementOf, parsePdb, type PdbAtom } from '../../engine/io/pdb';
+import { parseForceField, type ForceField } from '../../engine/energies/mm/forcefield-xml';
+import { buildTopology, parsePdb as parseStructure } from '../../engine/energies/mm/pdb-topology';
 import type { RunSpec } from '../../contract/run-spec';
 import { FORCEFIELDS, type ForceFieldName, type MoleculeSource, type MoleculeSystemName } from '../../contract/systems';
 import { atomRecord, fixed, line, remark } from './export/pdb-records';
@@ -125,4 +127,18 @@ export async function buildSystem(name: RunSpec['system']['name'], params: Recor
   const system = createSystem(name, params, source ? moleculeResources(source) : null);
   const molecule = 'molecule' in system ? (system as MoleculeSystem) : null;
   return { system, molecule, topology: systemTopology(name, params, molecule?.molecule.topology ?? null) };
+}
+
+const parsedFields = new Map<ForceFieldName, ForceField>();
+
+/**
+ * The structure-file topology of a stored set's system without building it (no tfjs, no force-field
+ * parameters): pseudo-atoms for the model systems; for a molecule its atoms, residues and the
+ * bonds its force field's residue templates give.
+ */
+export function fileTopology(name: RunSpec['system']['name'], params: Readonly<Record<string, number>>, source: MoleculeSource | null): Topology {
+  if (!source) return systemTopology(name, params);
+  let ff = parsedFields.get(source.forcefield);
+  if (!ff) parsedFields.set(source.forcefield, (ff = parseForceField(forceFieldXml(source.forcefield))));
+  return systemTopology(name, params, buildTopology(parseStructure(source.pdb), ff));
 }

@@ -3,8 +3,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SamplesRepo } from '../../../db/repositories/samples';
 import { Rng } from '../../../engine/rng';
-import { isMoleculeSystem, isSystemName } from '../../../contract/systems';
-import { buildSystem } from '../molecules';
+import { isMoleculeSystem, isSystemName, SYSTEM_STATES } from '../../../contract/systems';
+import { fileTopology } from '../molecules';
 import { writeSampleRowsCsv } from './csv';
 import { writeSampleRowsPdb } from './pdb';
 import { resampleIndices, resampledRows } from './resampled';
@@ -37,8 +37,8 @@ export async function exportSampleSet(samples: SamplesRepo, r: ExportRequest): P
   // a molecule's set carries its structure, whose atoms and bonds the PDB writes.
   const molecule = samples.molecule(r.setId);
   if (isMoleculeSystem(set.system) && !molecule) throw new Error(`sample set ${r.setId} (${set.system}) has no stored structure`);
-  const { system, topology } = await buildSystem(set.system, samples.params(r.setId), molecule);
-  const [A, B] = system.states;
+  const topology = fileTopology(set.system, samples.params(r.setId), molecule);
+  const [A, B] = SYSTEM_STATES[set.system];
   const named = function* (rows: Iterable<SampleRow>): Generator<SampleRow> {
     for (const row of rows) yield { ...row, state: row.state === 'A' ? A.name : row.state === 'B' ? B.name : null };
   };

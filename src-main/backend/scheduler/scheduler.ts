@@ -1,8 +1,10 @@
 import type { Repositories } from '../../../db';
+import type { RunJob } from '../../../db/repositories/runs';
 import type { RunDto, RunStatus } from '../../../contract/api';
 import type { JobOutput, JobRequest } from '../../../contract/jobs';
 import type { MoleculeSource } from '../../../contract/systems';
-import { resolveRunInputs } from './stored-inputs';
+import { readRunInputs } from './stored-inputs';
+import { resolveMolecule } from '../molecules';
 import type { EventBus } from '../events';
 import type { WorkerPool } from './pool';
 
@@ -167,16 +169,17 @@ export class Scheduler {
    * while training remains: a trained run (or a "sample more" run) samples without them, but every
    * run of a molecule needs its structure and force field.
    */
-  private request(runId: number, job: NonNullable<ReturnType<Repositories['runs']['job']>>): { request: JobRequest; molecule: MoleculeSource | null } {
+  private request(runId: number, job: RunJob): { request: JobRequest; molecule: MoleculeSource | null } {
     const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds };
+    // Runs stored before runs kept their molecule resolve it now, as they did when started.
+    const molecule = job.molecule ?? resolveMolecule(job.spec.system, this.repos.samples);
     if (job.kind === 'sample') {
       const from = job.parentId === null ? null : this.repos.checkpoints.latest(job.parentId);
       if (from?.phase !== 'trained') throw new Error(`run ${runId} samples from run ${job.parentId}, which has no saved generator`);
-      const { inputs, molecule } = resolveRunInputs(this.repos.samples, job.spec, { read: true, training: false });
-      return { request: { ...base, resume: from, sampleOnly: true, inputs }, molecule };
+      return { request: { ...base, resume: from, sampleOnly: true, inputs: readRunInputs(this.repos.samples, job.spec, molecule, false) }, molecule };
     }
     const resume = this.repos.checkpoints.latest(runId);
-    const { inputs, molecule } = resolveRunInputs(this.repos.samples, job.spec, { read: true, training: resume?.phase !== 'trained' });
+    const inputs = readRunInputs(this.repos.samples, job.spec, molecule, resume?.phase !== 'trained');
     return { request: { ...base, resume, sampleOnly: false, inputs }, molecule };
   }
 

@@ -21,19 +21,16 @@ function sameAtoms(a: string, b: string): boolean {
 }
 
 /**
- * The stored inputs a spec names, checked against the run's system and (with `read`) read as
- * float64: the molecule (every method; `system.structure` for an imported one), and for generator
- * runs while training remains (`training`) the training data (`data.source: "samples"`) or a
- * start row (`data.start: {setId, index}`). Checked when a run is started (the API answers with
- * the field) and read when it runs. A molecule's dimension is its atom count × 3.
+ * The one check of what a validated spec names in the database, made when the run is started (the
+ * API answers with the field): the molecule (every method; `system.structure` for an imported
+ * one), and for generator runs the training data (`data.source: "samples"`), a start row
+ * (`data.start: {setId, index}`) and explicit coordinates against the system's dimension (a
+ * molecule's is its atom count × 3). Returns the resolved molecule, which is stored with the run.
  */
-export function resolveRunInputs(samples: SamplesRepo, spec: RunSpec, o: { read: boolean; training: boolean }): RunInputs {
+export function prepareRun(samples: SamplesRepo, spec: RunSpec): MoleculeSource | null {
   const molecule = resolveMolecule(spec.system, samples);
-  const base = { data: null, start: null, molecule: o.read && molecule ? moleculeResources(molecule) : null };
-  const none = { inputs: base, molecule };
-  if (spec.method !== 'generator') return none;
+  if (spec.method !== 'generator') return molecule;
   const dim = molecule ? 3 * templateAtoms(molecule.pdb).length : systemDim(spec.system.name, spec.system.params)!;
-  // Explicit coordinates: the contract checks them where the dimension follows from the params alone.
   const d = spec.data;
   const explicit: [string, unknown][] = [
     ['data.start', d?.source === 'configuration' ? d.start : undefined],
@@ -48,21 +45,36 @@ export function resolveRunInputs(samples: SamplesRepo, spec: RunSpec, o: { read:
     const stored = molecule ? samples.molecule(setId) : null;
     if (molecule && (!stored || !sameAtoms(stored.pdb, molecule.pdb))) throw new StoredInputError(path, `sample set ${setId} holds another molecule (its atoms differ from this run's structure)`);
   };
-  if (!o.training) return none;
-  if (d?.source === 'samples') {
-    check(d.setId, 'data.setId');
-    return { inputs: { ...base, data: o.read ? samples.coordinates(d.setId) : null }, molecule };
-  }
+  if (d?.source === 'samples') check(d.setId, 'data.setId');
   if (d?.source === 'configuration' && typeof d.start === 'object' && !Array.isArray(d.start)) {
     check(d.start.setId, 'data.start.setId');
     const n = samples.getSet(d.start.setId)!.n;
     if (d.start.index >= n) throw new StoredInputError('data.start.index', `sample set ${d.start.setId} has ${n} rows (0…${n - 1})`);
-    return { inputs: { ...base, start: o.read ? samples.coordinates(d.start.setId, d.start.index) : null }, molecule };
   }
-  return none;
+  return molecule;
 }
 
-/** `resolveRunInputs` for a run that trains; `read` false only checks (runs:start). */
-export function resolveStoredInputs(samples: SamplesRepo, spec: RunSpec, read = true): JobInputs {
-  return resolveRunInputs(samples, spec, { read, training: true }).inputs;
+/**
+ * Read a prepared run's stored inputs as float64 for its job: the molecule's texts, and while
+ * training remains (`training`) the training data or the start row. Nothing is re-checked: a set
+ * deleted since the run was started fails the run with the set named.
+ */
+export function readRunInputs(samples: SamplesRepo, spec: RunSpec, molecule: MoleculeSource | null, training: boolean): JobInputs {
+  const inputs: JobInputs = { data: null, start: null, molecule: molecule ? moleculeResources(molecule) : null };
+  if (spec.method !== 'generator' || !training) return inputs;
+  const d = spec.data;
+  const read = (setId: number, index?: number): Float64Array => {
+    if (!samples.getSet(setId)) throw new StoredInputError(index === undefined ? 'data.setId' : 'data.start.setId', `sample set ${setId} no longer exists`);
+    return index === undefined ? samples.coordinates(setId) : samples.coordinates(setId, index);
+  };
+  if (d?.source === 'samples') return { ...inputs, data: read(d.setId) };
+  if (d?.source === 'configuration' && typeof d.start === 'object' && !Array.isArray(d.start)) return { ...inputs, start: read(d.start.setId, d.start.index) };
+  return inputs;
+}
+
+/** Prepare and read in one step: runs started before molecules were stored with them, and tests. */
+export function resolveRunInputs(samples: SamplesRepo, spec: RunSpec, o: { read: boolean; training: boolean }): RunInputs {
+  const molecule = prepareRun(samples, spec);
+  const inputs = o.read ? readRunInputs(samples, spec, molecule, o.training) : { data: null, start: null, molecule: null };
+  return { inputs, molecule };
 }

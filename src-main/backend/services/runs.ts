@@ -1,12 +1,10 @@
-import { randomInt } from 'node:crypto';
 import { ApiError, type ApiHandlers, type RunDto } from '../../../contract/api';
-import { parseRunSpec, type GeneratorSpec } from '../../../contract/run-spec';
-import { resolveStoredInputs, StoredInputError } from '../scheduler/stored-inputs';
+import type { GeneratorSpec } from '../../../contract/run-spec';
 import type { ServiceContext } from './context';
+import { newSeed, startRun, validateSpec } from './start-run';
 
 type RunChannels = 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:resume' | 'runs:duplicate' | 'runs:rename' | 'runs:delete' | 'runs:sampleMore' | 'runs:metrics';
 const RESUMABLE = new Set(['interrupted', 'failed', 'cancelled']);
-const newSeed = (): number => randomInt(0, 2 ** 31 - 1);
 
 export function runHandlers(c: ServiceContext): Pick<ApiHandlers, RunChannels> {
   const { runs, projects, metrics, checkpoints } = c.repos;
@@ -23,23 +21,7 @@ export function runHandlers(c: ServiceContext): Pick<ApiHandlers, RunChannels> {
       if (!d) throw new ApiError('not_found', `run ${id} does not exist`);
       return d;
     },
-    'runs:start': async ({ projectId, spec, seed, name }) => {
-      const parsed = parseRunSpec(spec);
-      if (!parsed.ok) {
-        const issues = parsed.issues.map((i) => ({ path: i.path === 'spec' ? 'spec' : `spec.${i.path}`, message: i.message }));
-        throw new ApiError('invalid_input', `invalid run spec: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
-      }
-      if (projectId !== undefined && !projects.get(projectId)) throw new ApiError('not_found', `project ${projectId} does not exist`);
-      const s = parsed.spec;
-      try {
-        resolveStoredInputs(c.repos.samples, s, false);
-      } catch (e) {
-        if (!(e instanceof StoredInputError)) throw e;
-        throw new ApiError('invalid_input', `invalid run spec: spec.${e.message}`, [{ path: `spec.${e.path}`, message: e.message.slice(e.path.length + 2) }]);
-      }
-      const run = runs.create({ projectId: projectId ?? projects.defaultId(), name: name ?? s.name ?? `${s.system.name} ${s.method}`, spec: s, seed: seed ?? s.seed ?? newSeed() });
-      return enqueue(run);
-    },
+    'runs:start': async ({ projectId, spec, seed, name }) => startRun(c, { spec: validateSpec(spec), seed, projectId, name }),
     'runs:cancel': async ({ id }) => {
       const r = mustGet(id);
       const outcome = c.scheduler.cancel(id);
@@ -56,7 +38,7 @@ export function runHandlers(c: ServiceContext): Pick<ApiHandlers, RunChannels> {
       const src = runs.detail(id);
       if (!src) throw new ApiError('not_found', `run ${id} does not exist`);
       const s = seed === 'same' ? src.seed : seed === 'new' ? newSeed() : seed;
-      return enqueue(runs.create({ projectId: src.projectId, name: `${src.name} (copy)`, spec: src.spec, seed: s, parentId: id }));
+      return enqueue(runs.create({ projectId: src.projectId, name: `${src.name} (copy)`, spec: src.spec, seed: s, parentId: id, molecule: runs.job(id)!.molecule }));
     },
     'runs:rename': async ({ id, name }) => {
       mustGet(id);
@@ -76,7 +58,7 @@ export function runHandlers(c: ServiceContext): Pick<ApiHandlers, RunChannels> {
         throw new ApiError('conflict', `run ${id} has no saved generator to sample from (it must be a completed generator run)`);
       }
       const spec: GeneratorSpec = { ...src.spec, sampling: { ...src.spec.sampling, n: n ?? src.spec.sampling.n } };
-      return enqueue(runs.create({ projectId: src.projectId, name: `${src.name} (more samples)`, spec, seed: seed ?? newSeed(), kind: 'sample', parentId: id }));
+      return enqueue(runs.create({ projectId: src.projectId, name: `${src.name} (more samples)`, spec, seed: seed ?? newSeed(), kind: 'sample', parentId: id, molecule: runs.job(id)!.molecule }));
     },
     'runs:metrics': async ({ id, series, afterStep }) => {
       mustGet(id);
