@@ -10,7 +10,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const RESULTS = join(ROOT, 'test-results');
 mkdirSync(RESULTS, { recursive: true });
 
-/** Debian's Chromium (ENGINEERING-NOTES: Playwright's own browser download fails here). */
+/** Debian's Chromium: Playwright's own browser download fails on machines that reach only the npm registry and Debian's packages (.ci/run installs it). */
 export const CHROMIUM = process.env.BGW_CHROMIUM ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {

@@ -11,7 +11,7 @@ beforeAll(async () => {
   expect(tf.getBackend()).toBe('cpu');
 });
 
-/** float64 reference of linlogcut (SCIENCE.md): u below high, high + log(u − high + 1) above, cap at max, non-finite → max. */
+/** float64 reference of linlogcut (docs/science.md, "Training by energy"): u below high, high + log(u − high + 1) above, cap at max, non-finite → max. */
 function linlogcut64(u: number, high: number, max: number): number {
   if (!Number.isFinite(u)) return max;
   const soft = u <= high ? u : high + Math.log(u - high + 1);
@@ -91,7 +91,7 @@ describe('linlogcut', () => {
 describe('rcLoss', () => {
   const range: [number, number] = [-2.5, 2.5];
 
-  /** −Σ_k log h_k (barrier) or Σ h log h (entropy), straight from SCIENCE.md, in float64. */
+  /** −Σ_k log h_k (barrier) or Σ h log h (entropy), straight from docs/science.md ("Reaction-coordinate loss"), in float64. */
   function rcLoss64(rc: number[], [lo, hi]: [number, number], kind: 'barrier' | 'entropy' = 'barrier'): number {
     const K = 11;
     const sigma = (hi - lo) / K;

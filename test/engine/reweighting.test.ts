@@ -68,7 +68,7 @@ describe('kishEss', () => {
     expect(kishEss(logs([1, 2, 3]))).toBeCloseTo(36 / 14, 12);
     expect(kishEss(logs([1, 2, 3]).map((l) => l + 1000))).toBeCloseTo(36 / 14, 12);
     expect(kishEss(logs([1, 2, 3]).map((l) => l - 1000))).toBeCloseTo(36 / 14, 12);
-    // Same thing via the SCIENCE.md formula exp(2·LSE(l) − LSE(2l)).
+    // Same thing via the formula exp(2·LSE(l) − LSE(2l)) (docs/science.md, "Kish effective sample size").
     const l = logs([1, 2, 3]);
     expect(Math.exp(2 * logSumExp(l) - logSumExp(l.map((x) => 2 * x)))).toBeCloseTo(36 / 14, 12);
   });
