@@ -7,7 +7,7 @@
  *     the preload itself, see src-main/electron/main.ts);
  *  2. copy `rendererDir` (the Vite build), `workersDir`, `backend` and their node_modules into the
  *     app, unpacking `nativeModules` from the asar archive (a .node file cannot load from it);
- *  3. ship a Node 20 runtime as `nodeRuntime` and point `BGW_NODE` at it: the backend is a plain
+ *  3. ship a Node 22 runtime as `nodeRuntime` and point `BGW_NODE` at it: the backend is a plain
  *     Node child process, so better-sqlite3 stays built for Node's ABI, not Electron's;
  *  4. build `targets` per platform into `outputDir`.
  * In development nothing is built: `npm start` runs main.ts through tsx (bin/start.mjs).

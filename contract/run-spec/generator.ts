@@ -91,7 +91,7 @@ const ConfigurationDataSchema = z
   })
   .strict();
 
-/** The exploration loop (SCIENCE.md "Latent Monte Carlo"): one training step + one latent move per iteration. */
+/** The exploration loop (docs/science.md, "Latent Monte Carlo"): one training step + one latent move per iteration. */
 export const ExploreSchema = z
   .object({
     iterations: z.number().int().min(1).max(1e7),

@@ -4,7 +4,7 @@ import { UmbrellaSpecSchema, type UmbrellaSpec } from './umbrella';
 
 /**
  * The run spec: one JSON document that is the single source of truth for a run. The same schemas
- * validate CLI input, API calls and (later) the UI form, so field errors read the same everywhere.
+ * validate CLI input, API calls and the UI's new-run form, so field errors read the same everywhere.
  * `method` picks the schema: "generator" (the default: train a Boltzmann generator, by example or
  * by exploration) or "umbrella" (the umbrella-sampling + WHAM reference). docs/run-spec.md
  * describes every field.

@@ -20,7 +20,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface SpawnOptions {
   /** The Node binary: default `$BGW_NODE`, else `node` on the PATH. */
   readonly node?: string;
-  /** Extra `bgw serve` arguments (`--db`, `--workers`). No `--port`: a free one (the CLI refuses `--port 0`). */
+  /** Extra `bgw serve` arguments (`--db`, `--workers`). No `--port`: serve then binds a free port and prints it, so a restart never collides with the old one. */
   readonly args?: readonly string[];
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;

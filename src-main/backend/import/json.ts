@@ -1,7 +1,7 @@
 import { ImportError } from './parse-error';
 
 /**
- * Offset of the first JSON syntax error, by a minimal scanner of the JSON grammar. Node 20's
+ * Offset of the first JSON syntax error, by a minimal scanner of the JSON grammar. Node's (20 to 24)
  * JSON.parse reports a position for some errors only ("Unexpected token 'x', … is not valid JSON"
  * has none), and the line is what a user needs. −1 if the scanner finds no error.
  */
