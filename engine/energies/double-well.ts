@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from './types';
 import { SYSTEM_STATES } from '../../contract/systems';
+import { doubleWellCoefficients, doubleWellDu1, doubleWellEnergy } from './analytic2d';
 
 export interface DoubleWellParams {
   dim?: number;
@@ -15,12 +16,13 @@ export interface DoubleWellParams {
  * u = a4·x1⁴ − a2·x1² + a1·x1 + (k/2)·Σ_{i≥2} x_i². RC = x1; states x1 < 0 and x1 ≥ 0.
  */
 export function createDoubleWell(params: DoubleWellParams = {}): ModelSystem {
-  const { dim = 2, a4 = 1, a2 = 6, a1 = 1, k = 1 } = params;
+  const { dim = 2 } = params;
+  const coefficients = doubleWellCoefficients(params);
+  const { a4, a2, a1, k } = coefficients;
   if (!Number.isInteger(dim) || dim < 1) throw new Error(`double-well: dim must be an integer ≥ 1, got ${dim}`);
   if (!(a4 > 0)) throw new Error(`double-well: a4 must be > 0, got ${a4}`);
 
-  const u1 = (x: number): number => ((a4 * x * x - a2) * x + a1) * x;
-  const du1 = (x: number): number => (4 * a4 * x * x - 2 * a2) * x + a1;
+  const du1 = (x: number): number => doubleWellDu1(coefficients, x);
 
   // Newton on u'(x1) = 0 from a point inside each well (x = ±sqrt(a2 / 2a4) are the a1 = 0 minima).
   const minimum = (sign: -1 | 1): number => {
@@ -53,7 +55,7 @@ export function createDoubleWell(params: DoubleWellParams = {}): ModelSystem {
     energy64(x: Float64Array): number {
       let h = 0;
       for (let i = 1; i < dim; i++) h += x[i]! * x[i]!;
-      return u1(x[0]!) + 0.5 * k * h;
+      return doubleWellEnergy(coefficients, x[0]!, h);
     },
     gradient64(x: Float64Array, out: Float64Array): Float64Array {
       out[0] = du1(x[0]!);

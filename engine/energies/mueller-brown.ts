@@ -1,18 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from './types';
 import { SYSTEM_STATES } from '../../contract/systems';
+import { MB_A, MB_a, MB_b, MB_c, MB_X, MB_Y, MUELLER_BROWN_DEFAULT_K, muellerBrownEnergy, muellerBrownGradient2 } from './analytic2d';
 
 export interface MuellerBrownParams {
   dim?: number;
   k?: number;
 }
-
-const A = [-200, -100, -170, 15] as const;
-const a = [-1, -1, -6.5, 0.7] as const;
-const b = [0, 0, 11, 0.6] as const;
-const c = [-10, -10, -6.5, 0.7] as const;
-const X = [1, 0, -0.5, -1] as const;
-const Y = [0, 0.5, 1.5, 1] as const;
 
 /** Approximate minima used as starts (top-left; bottom-right, the deeper lower one), refined per k. */
 const TOP_LEFT = [-0.56, 1.44] as const;
@@ -32,77 +26,27 @@ export const MB_SPLIT_Y = 0.7;
  * As in the published code, k also scales the extra harmonic dimensions (their variance is τ/k).
  */
 export function createMuellerBrown(params: MuellerBrownParams = {}): ModelSystem {
-  const { dim = 2, k = 0.1 } = params;
+  const { dim = 2, k = MUELLER_BROWN_DEFAULT_K } = params;
   if (!Number.isInteger(dim) || dim < 2) throw new Error(`mueller-brown: dim must be an integer ≥ 2, got ${dim}`);
   if (!(k > 0)) throw new Error(`mueller-brown: k must be > 0, got ${k}`);
 
-  const energy2 = (x: number, y: number): number => {
-    let s = 0;
-    for (let j = 0; j < 4; j++) {
-      const dx = x - X[j]!;
-      const dy = y - Y[j]!;
-      s += A[j]! * Math.exp(a[j]! * dx * dx + b[j]! * dx * dy + c[j]! * dy * dy);
-    }
-    return s;
-  };
   const energy64 = (x: Float64Array): number => {
     let h = 0;
     for (let i = 2; i < dim; i++) h += x[i]! * x[i]!;
-    return k * (energy2(x[0]!, x[1]!) + 0.5 * h);
+    return muellerBrownEnergy(k, x[0]!, x[1]!, h);
   };
   const gradient64 = (x: Float64Array, out: Float64Array): Float64Array => {
-    let gx = 0;
-    let gy = 0;
-    for (let j = 0; j < 4; j++) {
-      const dx = x[0]! - X[j]!;
-      const dy = x[1]! - Y[j]!;
-      const e = A[j]! * Math.exp(a[j]! * dx * dx + b[j]! * dx * dy + c[j]! * dy * dy);
-      gx += e * (2 * a[j]! * dx + b[j]! * dy);
-      gy += e * (b[j]! * dx + 2 * c[j]! * dy);
-    }
-    out[0] = k * gx;
-    out[1] = k * gy;
+    muellerBrownGradient2(k, x[0]!, x[1]!, out);
     for (let i = 2; i < dim; i++) out[i] = k * x[i]!;
     return out;
   };
-
-  // Gradient descent on the 2-D part (the extra dimensions have their minimum at 0).
-  const refine = (x0: number, y0: number): Float64Array => {
-    const x = new Float64Array(dim);
-    const g = new Float64Array(dim);
-    x[0] = x0;
-    x[1] = y0;
-    for (let it = 0; it < 20000; it++) {
-      gradient64(x, g);
-      // Step 4e-4/k: stable for the stiffest curvature at the minima (≈ k·2200, limit 2/curvature).
-      x[0] = x[0]! - (4e-4 / k) * g[0]!;
-      x[1] = x[1]! - (4e-4 / k) * g[1]!;
-      if (Math.abs(g[0]!) + Math.abs(g[1]!) < 1e-12 * k) break;
-    }
-    return x;
-  };
-  const startA = refine(...TOP_LEFT);
-  const startB = refine(...BOTTOM_RIGHT);
-
-  // Constant [1, 4] rows broadcast against the [N, 1] columns.
-  const row = (v: readonly number[]): tf.Tensor2D => tf.tensor2d([v as number[]]);
+  const startA = refine(gradient64, dim, k, ...TOP_LEFT);
+  const startB = refine(gradient64, dim, k, ...BOTTOM_RIGHT);
 
   return {
     name: 'mueller-brown',
     dim,
-    energy(xt: tf.Tensor2D): tf.Tensor1D {
-      return tf.tidy(() => {
-        const dx = tf.sub(tf.slice(xt, [0, 0], [-1, 1]), row(X));
-        const dy = tf.sub(tf.slice(xt, [0, 1], [-1, 1]), row(Y));
-        const q = tf.add(
-          tf.add(tf.mul(tf.square(dx), row(a)), tf.mul(tf.mul(dx, dy), row(b))),
-          tf.mul(tf.square(dy), row(c)),
-        );
-        let u = tf.sum(tf.mul(tf.exp(q), row(A.map((v) => k * v))), 1);
-        if (dim > 2) u = tf.add(u, tf.mul(tf.sum(tf.square(tf.slice(xt, [0, 2], [-1, dim - 2])), 1), 0.5 * k));
-        return u as tf.Tensor1D;
-      });
-    },
+    energy: (xt: tf.Tensor2D): tf.Tensor1D => tfEnergy(xt, dim, k),
     energy64,
     gradient64,
     rc64: (x: Float64Array): number => x[1]!,
@@ -117,4 +61,44 @@ export function createMuellerBrown(params: MuellerBrownParams = {}): ModelSystem
     // weakly towards the upper left, so [−1.8, 1.3]×[−0.6, 2.2] would miss 1e-3 there.
     quadrature: { xRange: [-3.3, 1.5], yRange: [-0.9, 3.4], n: 500 },
   };
+}
+
+/** Gradient descent on the 2-D part (the extra dimensions have their minimum at 0). */
+function refine(
+  gradient64: (x: Float64Array, out: Float64Array) => Float64Array,
+  dim: number,
+  k: number,
+  x0: number,
+  y0: number,
+): Float64Array {
+  const x = new Float64Array(dim);
+  const g = new Float64Array(dim);
+  x[0] = x0;
+  x[1] = y0;
+  for (let it = 0; it < 20000; it++) {
+    gradient64(x, g);
+    // Step 4e-4/k: stable for the stiffest curvature at the minima (≈ k·2200, limit 2/curvature).
+    x[0] = x[0]! - (4e-4 / k) * g[0]!;
+    x[1] = x[1]! - (4e-4 / k) * g[1]!;
+    if (Math.abs(g[0]!) + Math.abs(g[1]!) < 1e-12 * k) break;
+  }
+  return x;
+}
+
+/** Constant [1, 4] rows broadcast against the [N, 1] columns. */
+const row = (v: readonly number[]): tf.Tensor2D => tf.tensor2d([v as number[]]);
+
+/** The batched energy (float32, differentiable). */
+function tfEnergy(xt: tf.Tensor2D, dim: number, k: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const dx = tf.sub(tf.slice(xt, [0, 0], [-1, 1]), row(MB_X));
+    const dy = tf.sub(tf.slice(xt, [0, 1], [-1, 1]), row(MB_Y));
+    const q = tf.add(
+      tf.add(tf.mul(tf.square(dx), row(MB_a)), tf.mul(tf.mul(dx, dy), row(MB_b))),
+      tf.mul(tf.square(dy), row(MB_c)),
+    );
+    let u = tf.sum(tf.mul(tf.exp(q), row(MB_A.map((v) => k * v))), 1);
+    if (dim > 2) u = tf.add(u, tf.mul(tf.sum(tf.square(tf.slice(xt, [0, 2], [-1, dim - 2])), 1), 0.5 * k));
+    return u as tf.Tensor1D;
+  });
 }

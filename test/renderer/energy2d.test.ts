@@ -3,8 +3,8 @@ import { energy2d } from '../../src-renderer/components/charts/energy2d';
 import { createSystem } from '../../engine/energies';
 import { Rng } from '../../engine/rng';
 
-// The UI draws energy contours with its own copy of the 2-D energies (the renderer loads no
-// engine): it must stay equal to the engine's float64 energy.
+// The UI draws energy contours with the engine's pure float64 formulas (engine/energies/analytic2d.ts,
+// no tfjs): its 2-D slice must stay equal to the engine system's float64 energy.
 describe('renderer energy2d', () => {
   for (const [name, params] of [['double-well', {}], ['double-well', { a4: 1.5, k: 0.5 }], ['mueller-brown', {}]] as const) {
     it(`matches the engine's ${name} ${JSON.stringify(params)}`, () => {

@@ -1,34 +1,26 @@
 /**
  * The 2-D slice (extra dimensions at 0) of the two analytic systems, for the scatter chart's
- * background only. The renderer loads no tfjs, so these copy the formulas of
- * engine/energies/double-well.ts and mueller-brown.ts (energy64) term for term, with the
- * same parameter defaults; keep them in step with those files.
+ * background only. The formulas and parameter defaults are the engine's own
+ * (engine/energies/analytic2d.ts: pure float64, no tfjs), so the contours are the energy the runs sample.
  */
-export type Energy2D = (x: number, y: number) => number;
+import {
+  doubleWellCoefficients,
+  doubleWellEnergy,
+  MUELLER_BROWN_DEFAULT_K,
+  muellerBrownEnergy,
+} from '../../../engine/energies/analytic2d';
 
-const MB_A = [-200, -100, -170, 15] as const;
-const MB_a = [-1, -1, -6.5, 0.7] as const;
-const MB_b = [0, 0, 11, 0.6] as const;
-const MB_c = [-10, -10, -6.5, 0.7] as const;
-const MB_X = [1, 0, -0.5, -1] as const;
-const MB_Y = [0, 0.5, 1.5, 1] as const;
+export type Energy2D = (x: number, y: number) => number;
 
 export function energy2d(system: string, params: Readonly<Record<string, number>>): Energy2D | null {
   if (system === 'double-well') {
-    const { a4 = 1, a2 = 6, a1 = 1, k = 1 } = params;
-    return (x, y) => ((a4 * x * x - a2) * x + a1) * x + 0.5 * k * y * y;
+    const c = doubleWellCoefficients(params);
+    // h = Σ_{i≥2} x_i² = 0 + y·y, as the engine's energy64 sums it.
+    return (x, y) => doubleWellEnergy(c, x, 0 + y * y);
   }
   if (system === 'mueller-brown') {
-    const { k = 0.1 } = params;
-    return (x, y) => {
-      let s = 0;
-      for (let j = 0; j < 4; j++) {
-        const dx = x - MB_X[j]!;
-        const dy = y - MB_Y[j]!;
-        s += MB_A[j]! * Math.exp(MB_a[j]! * dx * dx + MB_b[j]! * dx * dy + MB_c[j]! * dy * dy);
-      }
-      return k * s;
-    };
+    const { k = MUELLER_BROWN_DEFAULT_K } = params;
+    return (x, y) => muellerBrownEnergy(k, x, y, 0);
   }
   return null;
 }
