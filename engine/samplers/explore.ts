@@ -12,7 +12,7 @@ import type { BufferStats, ExploreProgress } from '../../contract/progress';
 import { stateIndex } from '../../contract/states';
 import type { StepLoss } from '../../contract/progress';
 
-/** Published step-size rule (SCIENCE.md): every window, shrink below 2 % acceptance, grow above 20 %. */
+/** Published step-size rule (docs/science.md): every window, shrink below 2 % acceptance, grow above 20 %. */
 export function adaptStep(step: number, meanAcceptance: number): number {
   if (meanAcceptance < 0.02) return Math.max(1e-3, step * 0.98);
   if (meanAcceptance > 0.2) return Math.min(1, step * 1.02);
@@ -75,6 +75,30 @@ export interface ExploreResult {
   readonly seconds: number;
 }
 
+/** The loop's working state: the buffer, the optimiser, scratch arrays and the counters a checkpoint saves. */
+interface Loop {
+  readonly o: ExploreOptions;
+  readonly dim: number;
+  readonly buffer: Float32Array;
+  readonly u: Float64Array;
+  readonly rc: Float64Array;
+  readonly vars: tf.Variable[];
+  readonly adam: Adam;
+  readonly everyMs: number;
+  /** Scratch for one batch: buffer indices, configurations, energies, and one row in float64. */
+  readonly idx: Uint32Array;
+  readonly xb: Float32Array;
+  readonly ub: Float64Array;
+  readonly row: Float64Array;
+  lastYield: number;
+  lastCheckpoint: number;
+  step: number;
+  windowAcc: number;
+  totalAcc: number;
+  skipped: number;
+  stats: BufferStats | null;
+}
+
 /**
  * The exploration loop (the published "particle filter"): a buffer of noisy copies of one
  * configuration; each iteration draws a batch, takes one gradient step with that batch as ML data,
@@ -82,6 +106,31 @@ export interface ExploreResult {
  * accepted moves back. As the flow learns the buffer, latent moves become large moves in x.
  */
 export async function explore(o: ExploreOptions): Promise<ExploreResult> {
+  const t0 = performance.now();
+  const l = startLoop(o, t0);
+  try {
+    for (let it = (o.resume?.iteration ?? 0) + 1; it <= o.iterations; it++) {
+      await pace(l, it);
+      iterate(l, it);
+    }
+  } finally {
+    l.adam.dispose();
+  }
+  return {
+    buffer: l.buffer,
+    u: l.u,
+    rc: l.rc,
+    // The last iteration's statistics already describe the final buffer.
+    stats: l.stats ?? bufferStats(o.system, l.rc, o.bins),
+    acceptance: o.iterations > 0 ? l.totalAcc / o.iterations : 0,
+    finalStep: l.step,
+    skippedSteps: l.skipped,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Checks the options and builds the loop state: a fresh buffer, the initial one, or the checkpoint's. */
+function startLoop(o: ExploreOptions, t0: number): Loop {
   const { flow, system, rng } = o;
   const dim = xDimOf(flow);
   if (o.x0.length !== dim) throw new Error(`explore: start configuration has ${o.x0.length} coordinates, the system has ${dim}`);
@@ -98,81 +147,78 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
   const vars: tf.Variable[] = flow.variables().filter((v) => v.trainable);
   const adam = new Adam(vars, o.stage.lr);
   if (r0?.adam) adam.restore(r0.adam);
-  const t0 = performance.now();
-  let lastYield = t0;
-  let lastCheckpoint = t0;
-  const everyMs = 1000 * (o.checkpointEverySeconds ?? Infinity);
-  let step = r0?.latentStep ?? o.step0;
-  let windowAcc = r0?.windowAcc ?? 0;
-  let totalAcc = r0?.totalAcc ?? 0;
-  let skipped = r0?.skippedSteps ?? 0;
-  let stats: BufferStats | null = null;
-  const idx = new Uint32Array(o.batch);
-  const xb = new Float32Array(o.batch * dim);
-  const ub = new Float64Array(o.batch);
-  const row = new Float64Array(dim);
-  try {
-    for (let it = (r0?.iteration ?? 0) + 1; it <= o.iterations; it++) {
-      if (o.onCheckpoint && performance.now() - lastCheckpoint > everyMs) {
-        o.onCheckpoint({ iteration: it - 1, latentStep: step, windowAcc, totalAcc, skippedSteps: skipped, adam: adam.state(), buffer, u, rc });
-        lastCheckpoint = performance.now();
-      }
-      if (performance.now() - lastYield > YIELD_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
-      if (o.signal?.aborted) throw abortError();
-      for (let b = 0; b < o.batch; b++) {
-        const i = rng.int(n);
-        idx[b] = i;
-        xb.set(buffer.subarray(i * dim, (i + 1) * dim), b * dim);
-        ub[b] = u[i]!;
-      }
-      const r = trainStep({ flow, system, stage: o.stage, adam, vars, xData: xb, dataTau: o.tau, rng, clipNorm: o.clipNorm });
-      if (r.skipped) skipped++;
-      const mc = latentMcStep(flow, system, { x: xb, u: ub, step, tau: o.tau, rng });
-      for (let b = 0; b < o.batch; b++) {
-        if (!mc.accepted[b]) continue;
-        const i = idx[b]!;
-        const xi = mc.x.subarray(b * dim, (b + 1) * dim);
-        buffer.set(xi, i * dim);
-        u[i] = mc.u[b]!;
-        row.set(xi);
-        rc[i] = system.rc64(row);
-      }
-      const acc = mc.nAccepted / o.batch;
-      windowAcc += acc;
-      totalAcc += acc;
-      const usedStep = step;
-      const adapt = it % o.adaptEvery === 0;
-      if (adapt) {
-        step = adaptStep(step, windowAcc / o.adaptEvery);
-        windowAcc = 0;
-      }
-      o.onProgress?.({
-        iteration: it,
-        totalIterations: o.iterations,
-        loss: r.loss,
-        acceptance: acc,
-        step: usedStep,
-        skippedSteps: skipped,
-        ...(adapt || it === o.iterations ? { buffer: (stats = bufferStats(system, rc, o.bins)) } : {}),
-      });
-    }
-  } finally {
-    adam.dispose();
-  }
   return {
-    buffer,
-    u,
-    rc,
-    // The last iteration's statistics already describe the final buffer.
-    stats: stats ?? bufferStats(system, rc, o.bins),
-    acceptance: o.iterations > 0 ? totalAcc / o.iterations : 0,
-    finalStep: step,
-    skippedSteps: skipped,
-    seconds: (performance.now() - t0) / 1000,
+    o, dim, buffer, u, rc, vars, adam,
+    everyMs: 1000 * (o.checkpointEverySeconds ?? Infinity),
+    idx: new Uint32Array(o.batch),
+    xb: new Float32Array(o.batch * dim),
+    ub: new Float64Array(o.batch),
+    row: new Float64Array(dim),
+    lastYield: t0,
+    lastCheckpoint: t0,
+    step: r0?.latentStep ?? o.step0,
+    windowAcc: r0?.windowAcc ?? 0,
+    totalAcc: r0?.totalAcc ?? 0,
+    skipped: r0?.skippedSteps ?? 0,
+    stats: null,
   };
+}
+
+/** Before iteration `it`: a checkpoint when due, a yield to the event loop when due, and the abort check. */
+async function pace(l: Loop, it: number): Promise<void> {
+  const { o } = l;
+  if (o.onCheckpoint && performance.now() - l.lastCheckpoint > l.everyMs) {
+    const { step, windowAcc, totalAcc, skipped, buffer, u, rc } = l;
+    o.onCheckpoint({ iteration: it - 1, latentStep: step, windowAcc, totalAcc, skippedSteps: skipped, adam: l.adam.state(), buffer, u, rc });
+    l.lastCheckpoint = performance.now();
+  }
+  if (performance.now() - l.lastYield > YIELD_MS) {
+    await yieldToEventLoop();
+    l.lastYield = performance.now();
+  }
+  if (o.signal?.aborted) throw abortError();
+}
+
+/** One iteration: draw a batch, one gradient step, one latent move per member, write back, adapt, report. */
+function iterate(l: Loop, it: number): void {
+  const { o, dim, buffer, u, rc, idx, xb, ub, row } = l;
+  const { flow, system, rng } = o;
+  for (let b = 0; b < o.batch; b++) {
+    const i = rng.int(o.bufferSize);
+    idx[b] = i;
+    xb.set(buffer.subarray(i * dim, (i + 1) * dim), b * dim);
+    ub[b] = u[i]!;
+  }
+  const r = trainStep({ flow, system, stage: o.stage, adam: l.adam, vars: l.vars, xData: xb, dataTau: o.tau, rng, clipNorm: o.clipNorm });
+  if (r.skipped) l.skipped++;
+  const mc = latentMcStep(flow, system, { x: xb, u: ub, step: l.step, tau: o.tau, rng });
+  for (let b = 0; b < o.batch; b++) {
+    if (!mc.accepted[b]) continue;
+    const i = idx[b]!;
+    const xi = mc.x.subarray(b * dim, (b + 1) * dim);
+    buffer.set(xi, i * dim);
+    u[i] = mc.u[b]!;
+    row.set(xi);
+    rc[i] = system.rc64(row);
+  }
+  const acc = mc.nAccepted / o.batch;
+  l.windowAcc += acc;
+  l.totalAcc += acc;
+  const usedStep = l.step;
+  const adapt = it % o.adaptEvery === 0;
+  if (adapt) {
+    l.step = adaptStep(l.step, l.windowAcc / o.adaptEvery);
+    l.windowAcc = 0;
+  }
+  o.onProgress?.({
+    iteration: it,
+    totalIterations: o.iterations,
+    loss: r.loss,
+    acceptance: acc,
+    step: usedStep,
+    skippedSteps: l.skipped,
+    ...(adapt || it === o.iterations ? { buffer: (l.stats = bufferStats(system, rc, o.bins)) } : {}),
+  });
 }
 
 /** State fractions and RC histogram of the buffer. */

@@ -76,12 +76,38 @@ const num = (el: XmlElement, key: string): number => {
   return v;
 };
 
+/** Children of every <section> element under <ForceField> whose tag is `child`. */
+type ItemsOf = (section: string, child: string) => XmlElement[];
+/** Matches the type specifiers of a parameter line with n atoms; undefined drops the line. */
+type SpecsOf = (el: XmlElement, n: number) => TypeSet[] | undefined;
+
 export function parseForceField(text: string): ForceField {
   const top = parseXml(text).children.find((c) => c.tag === 'ForceField');
   if (!top) throw new Error('forcefield: no <ForceField> element');
   const sections = (tag: string): XmlElement[] => top.children.filter((c) => c.tag === tag);
-  const items = (tag: string, child: string): XmlElement[] => sections(tag).flatMap((s) => s.children.filter((c) => c.tag === child));
+  const items: ItemsOf = (tag, child) => sections(tag).flatMap((s) => s.children.filter((c) => c.tag === child));
 
+  const { atomTypes, byClass } = parseAtomTypes(items);
+  const specs = typeSpecs(atomTypes, byClass);
+  const residues = parseResidues(items);
+  const bonds = parseBonds(items, specs);
+  const angles = parseAngles(items, specs);
+  const torsion = (el: XmlElement): TorsionDef | undefined => parseTorsion(specs, el);
+  const defined = <T>(x: T | undefined): x is T => x !== undefined;
+  const nbSection = sections('NonbondedForce')[0];
+  const nonbonded = parseNonbonded(items, specs);
+  return {
+    atomTypes, residues, bonds, angles,
+    propers: items('PeriodicTorsionForce', 'Proper').map(torsion).filter(defined),
+    impropers: items('PeriodicTorsionForce', 'Improper').map(torsion).filter(defined),
+    improperOrdering: sections('PeriodicTorsionForce')[0]?.attrs.ordering ?? 'default',
+    coulomb14scale: nbSection ? num(nbSection, 'coulomb14scale') : 1,
+    lj14scale: nbSection ? num(nbSection, 'lj14scale') : 1,
+    nonbonded,
+  };
+}
+
+function parseAtomTypes(items: ItemsOf): { atomTypes: Map<string, AtomType>; byClass: Map<string, Set<string>> } {
   const atomTypes = new Map<string, AtomType>();
   const byClass = new Map<string, Set<string>>();
   for (const t of items('AtomTypes', 'Type')) {
@@ -90,8 +116,12 @@ export function parseForceField(text: string): ForceField {
     if (!byClass.has(at.cls)) byClass.set(at.cls, new Set());
     byClass.get(at.cls)!.add(at.name);
   }
-  // As OpenMM's _findAtomTypes: classN/typeN per position; '' is the wildcard; unknown names drop the line.
-  const specs = (el: XmlElement, n: number): TypeSet[] | undefined => {
+  return { atomTypes, byClass };
+}
+
+/** As OpenMM's _findAtomTypes: classN/typeN per position; '' is the wildcard; unknown names drop the line. */
+function typeSpecs(atomTypes: ReadonlyMap<string, AtomType>, byClass: ReadonlyMap<string, Set<string>>): SpecsOf {
+  return (el, n) => {
     const out: TypeSet[] = [];
     for (let i = 1; i <= n; i++) {
       const sfx = n === 1 ? '' : String(i);
@@ -109,6 +139,9 @@ export function parseForceField(text: string): ForceField {
     }
     return out;
   };
+}
+
+function parseResidues(items: ItemsOf): Map<string, ResidueTemplate> {
   const residues = new Map<string, ResidueTemplate>();
   for (const r of items('Residues', 'Residue')) {
     const names = r.children.filter((c) => c.tag === 'Atom').map((a) => a.attrs.name!);
@@ -123,26 +156,37 @@ export function parseForceField(text: string): ForceField {
       externalBonds: r.children.filter((c) => c.tag === 'ExternalBond').map((b) => idx(b, 'from', 'atomName')),
     });
   }
+  return residues;
+}
+
+function parseBonds(items: ItemsOf, specs: SpecsOf): BondDef[] {
   const bonds: BondDef[] = [];
   for (const b of items('HarmonicBondForce', 'Bond')) {
     const t = specs(b, 2);
     if (t) bonds.push({ types: [t[0]!, t[1]!], length: num(b, 'length'), k: num(b, 'k') });
   }
+  return bonds;
+}
+
+function parseAngles(items: ItemsOf, specs: SpecsOf): AngleDef[] {
   const angles: AngleDef[] = [];
   for (const a of items('HarmonicAngleForce', 'Angle')) {
     const t = specs(a, 3);
     if (t) angles.push({ types: [t[0]!, t[1]!, t[2]!], angle: num(a, 'angle'), k: num(a, 'k') });
   }
-  const torsion = (el: XmlElement): TorsionDef | undefined => {
-    const t = specs(el, 4);
-    if (!t) return undefined;
-    const terms: TorsionTerm[] = [];
-    for (let i = 1; el.attrs[`phase${i}`] !== undefined; i++)
-      terms.push({ periodicity: num(el, `periodicity${i}`), phase: num(el, `phase${i}`), k: num(el, `k${i}`) });
-    return { types: [t[0]!, t[1]!, t[2]!, t[3]!], terms, hasWildcard: t.includes(null) };
-  };
-  const defined = <T>(x: T | undefined): x is T => x !== undefined;
-  const nbSection = sections('NonbondedForce')[0];
+  return angles;
+}
+
+function parseTorsion(specs: SpecsOf, el: XmlElement): TorsionDef | undefined {
+  const t = specs(el, 4);
+  if (!t) return undefined;
+  const terms: TorsionTerm[] = [];
+  for (let i = 1; el.attrs[`phase${i}`] !== undefined; i++)
+    terms.push({ periodicity: num(el, `periodicity${i}`), phase: num(el, `phase${i}`), k: num(el, `k${i}`) });
+  return { types: [t[0]!, t[1]!, t[2]!, t[3]!], terms, hasWildcard: t.includes(null) };
+}
+
+function parseNonbonded(items: ItemsOf, specs: SpecsOf): Map<string, NonbondedType> {
   const nonbonded = new Map<string, NonbondedType>();
   for (const a of items('NonbondedForce', 'Atom')) {
     const t = specs(a, 1)?.[0];
@@ -151,13 +195,5 @@ export function parseForceField(text: string): ForceField {
     };
     for (const name of t ?? []) nonbonded.set(name, p);
   }
-  return {
-    atomTypes, residues, bonds, angles,
-    propers: items('PeriodicTorsionForce', 'Proper').map(torsion).filter(defined),
-    impropers: items('PeriodicTorsionForce', 'Improper').map(torsion).filter(defined),
-    improperOrdering: sections('PeriodicTorsionForce')[0]?.attrs.ordering ?? 'default',
-    coulomb14scale: nbSection ? num(nbSection, 'coulomb14scale') : 1,
-    lj14scale: nbSection ? num(nbSection, 'lj14scale') : 1,
-    nonbonded,
-  };
+  return nonbonded;
 }
