@@ -2,67 +2,79 @@ import * as tf from '@tensorflow/tfjs-core';
 import { constMatMul } from './permute';
 import { newVariable, type Flow } from './types';
 
-/**
- * PCA whitening fitted on data, on the x side of the flow: F_xz(x) = (x − μ)·V·Λ^{−1/2}.
- * Directions whose variance is below `minVariance` (e.g. rigid constraints) keep a floor so the
- * map stays invertible. The parameters are fixed (not trained) but are serialised with the flow.
- */
-export class Whiten implements Flow {
-  readonly dim: number;
-  private readonly mean: tf.Variable<tf.Rank.R1>;
-  /** x → z matrix V·Λ^{−1/2} and its inverse Λ^{1/2}·Vᵀ, each with its transpose (for gradients). */
-  private readonly toZ: tf.Variable<tf.Rank.R2>;
-  private readonly toX: tf.Variable<tf.Rank.R2>;
-  private readonly toZT: tf.Variable<tf.Rank.R2>;
-  private readonly toXT: tf.Variable<tf.Rank.R2>;
-  /** log|det J_zx| = ½ Σ log λ, a constant. */
-  private readonly logDetZX: tf.Variable<tf.Rank.R0>;
+/** Mean and eigen-decomposition of a sample covariance: eigenvectors are the columns of a row-major dim × dim matrix. */
+export interface Pca {
+  mean: Float64Array;
+  eigenvalues: Float64Array;
+  eigenvectors: Float64Array;
+}
 
-  constructor(dim: number) {
-    this.dim = dim;
-    this.mean = newVariable(() => tf.zeros([dim]), false);
-    this.toZ = newVariable(() => tf.eye(dim) as tf.Tensor2D, false);
-    this.toX = newVariable(() => tf.eye(dim) as tf.Tensor2D, false);
-    this.toZT = newVariable(() => tf.eye(dim) as tf.Tensor2D, false);
-    this.toXT = newVariable(() => tf.eye(dim) as tf.Tensor2D, false);
+/**
+ * The whitening core shared by `Whiten` and the mixed coordinate layer's Cartesian block: the fixed
+ * affine map between xDim data coordinates and zDim ≤ xDim whitened ones over kept principal axes K,
+ *   z = (x − μ)·V_K·Λ_K^{−1/2},   x = μ + z·Λ_K^{1/2}·V_Kᵀ,   log|det| over the kept axes = ½ Σ_K log λ.
+ * Six variables, none trainable, in a fixed order (serialisation): μ, the x → z matrix, the z → x
+ * matrix, their transposes (for gradients), and ½ Σ_K log λ. Unfitted, it keeps the first zDim coordinates.
+ */
+export class WhiteningMap {
+  readonly mean: tf.Variable<tf.Rank.R1>;
+  /** x → z matrix V·Λ^{−1/2} and its inverse Λ^{1/2}·Vᵀ, each with its transpose (for gradients). */
+  readonly toZ: tf.Variable<tf.Rank.R2>;
+  readonly toX: tf.Variable<tf.Rank.R2>;
+  readonly toZT: tf.Variable<tf.Rank.R2>;
+  readonly toXT: tf.Variable<tf.Rank.R2>;
+  /** log|det J_zx| over the kept axes = ½ Σ log λ, a constant. */
+  readonly logDetZX: tf.Variable<tf.Rank.R0>;
+
+  constructor(readonly xDim: number, readonly zDim: number) {
+    const keepFirst = (): tf.Tensor2D => tf.slice(tf.eye(xDim), [0, 0], [xDim, zDim]);
+    this.mean = newVariable(() => tf.zeros([xDim]), false);
+    this.toZ = newVariable(keepFirst, false);
+    this.toX = newVariable(() => tf.transpose(keepFirst()), false);
+    this.toZT = newVariable(() => tf.transpose(keepFirst()), false);
+    this.toXT = newVariable(keepFirst, false);
     this.logDetZX = newVariable(() => tf.scalar(0), false);
   }
 
-  /** Fit mean and principal axes on `data` (row-major n×dim, float64). */
-  fit(data: Float64Array, minVariance = 1e-6): void {
-    const { mean, eigenvalues, eigenvectors } = pca(data, this.dim);
-    const d = this.dim;
-    const toZ = new Float32Array(d * d);
-    const toX = new Float32Array(d * d);
+  /**
+   * Set the map from a PCA of xDim-dimensional data, keeping the eigen-axes `axes` (zDim of them, in
+   * z order); variances are floored at `minVariance` so the map stays invertible.
+   */
+  fit(p: Pca, axes: readonly number[], minVariance: number): void {
+    const { mean, eigenvalues, eigenvectors } = p;
+    const nx = this.xDim, nz = this.zDim;
+    if (axes.length !== nz) throw new Error(`whitening: ${axes.length} axes kept, expected ${nz}`);
+    const toZ = new Float32Array(nx * nz);
+    const toX = new Float32Array(nz * nx);
     let logDet = 0;
-    for (let k = 0; k < d; k++) {
+    axes.forEach((k, c) => {
       const lambda = Math.max(eigenvalues[k]!, minVariance);
       const s = Math.sqrt(lambda);
       logDet += 0.5 * Math.log(lambda);
-      for (let i = 0; i < d; i++) {
-        const v = eigenvectors[i * d + k]!;
-        toZ[i * d + k] = v / s;
-        toX[k * d + i] = v * s;
+      for (let i = 0; i < nx; i++) {
+        const v = eigenvectors[i * nx + k]!;
+        toZ[i * nz + c] = v / s;
+        toX[c * nx + i] = v * s;
       }
-    }
+    });
     tf.tidy(() => {
       this.mean.assign(tf.tensor1d(Float32Array.from(mean)));
-      this.toZ.assign(tf.tensor2d(toZ, [d, d]));
-      this.toX.assign(tf.tensor2d(toX, [d, d]));
+      this.toZ.assign(tf.tensor2d(toZ, [nx, nz]));
+      this.toX.assign(tf.tensor2d(toX, [nz, nx]));
       this.toZT.assign(tf.transpose(this.toZ));
       this.toXT.assign(tf.transpose(this.toX));
+      this.logDetZX.assign(tf.scalar(logDet));
     });
-    tf.tidy(() => this.logDetZX.assign(tf.scalar(logDet)));
   }
 
-  forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const x = tf.add(constMatMul(z, this.toX, this.toXT), this.mean) as tf.Tensor2D;
-    return { x, logDet: tf.add(tf.zeros([z.shape[0]]), this.logDetZX) as tf.Tensor1D };
+  /** z = (x − μ)·toZ. */
+  toLatent(x: tf.Tensor2D): tf.Tensor2D {
+    return constMatMul(tf.sub(x, this.mean), this.toZ, this.toZT) as tf.Tensor2D;
   }
 
-  inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const z = constMatMul(tf.sub(x, this.mean), this.toZ, this.toZT) as tf.Tensor2D;
-    return { z, logDet: tf.sub(tf.zeros([x.shape[0]]), this.logDetZX) as tf.Tensor1D };
+  /** x = z·toX + μ. */
+  toData(z: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(constMatMul(z, this.toX, this.toXT), this.mean) as tf.Tensor2D;
   }
 
   variables(): tf.Variable[] {
@@ -74,8 +86,46 @@ export class Whiten implements Flow {
   }
 }
 
+/**
+ * PCA whitening fitted on data, on the x side of the flow: F_xz(x) = (x − μ)·V·Λ^{−1/2}.
+ * Directions whose variance is below `minVariance` (e.g. rigid constraints) keep a floor so the
+ * map stays invertible. The parameters are fixed (not trained) but are serialised with the flow.
+ */
+export class Whiten implements Flow {
+  readonly dim: number;
+  private readonly map: WhiteningMap;
+
+  constructor(dim: number) {
+    this.dim = dim;
+    this.map = new WhiteningMap(dim, dim);
+  }
+
+  /** Fit mean and principal axes on `data` (row-major n×dim, float64): every axis, in the eigensolver's order. */
+  fit(data: Float64Array, minVariance = 1e-6): void {
+    this.map.fit(pca(data, this.dim), Array.from({ length: this.dim }, (_, k) => k), minVariance);
+  }
+
+  forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const x = this.map.toData(z);
+    return { x, logDet: tf.add(tf.zeros([z.shape[0]]), this.map.logDetZX) as tf.Tensor1D };
+  }
+
+  inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const z = this.map.toLatent(x);
+    return { z, logDet: tf.sub(tf.zeros([x.shape[0]]), this.map.logDetZX) as tf.Tensor1D };
+  }
+
+  variables(): tf.Variable[] {
+    return this.map.variables();
+  }
+
+  dispose(): void {
+    this.map.dispose();
+  }
+}
+
 /** Mean and eigen-decomposition of the sample covariance (cyclic Jacobi, float64). */
-export function pca(data: Float64Array, dim: number): { mean: Float64Array; eigenvalues: Float64Array; eigenvectors: Float64Array } {
+export function pca(data: Float64Array, dim: number): Pca {
   const n = data.length / dim;
   if (!Number.isInteger(n) || n < 2) throw new Error('whitening needs at least 2 samples');
   const mean = new Float64Array(dim);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { constMatMul } from '../permute';
 import { newVariable, type Flow } from '../types';
-import { pca } from '../whiten';
+import { pca, WhiteningMap } from '../whiten';
 import { IcPlan, toInternal64 } from './internal-coordinates';
 import { dihedralCentre, wrapAngle, wrapAngle64 } from './internal-layer';
 import { mixedZRows, placeRows, type V3 } from './mixed-geometry';
@@ -40,12 +40,8 @@ export class MixedCoordinatesLayer implements Flow {
   private readonly plan: IcPlan;
   private readonly select: tf.Tensor2D;
   private readonly selectT: tf.Tensor2D;
-  private readonly mean: tf.Variable<tf.Rank.R1>;
-  private readonly toZ: tf.Variable<tf.Rank.R2>;
-  private readonly toX: tf.Variable<tf.Rank.R2>;
-  private readonly toZT: tf.Variable<tf.Rank.R2>;
-  private readonly toXT: tf.Variable<tf.Rank.R2>;
-  private readonly logDetC: tf.Variable<tf.Rank.R0>;
+  /** The Cartesian block's whitening: 3M data coordinates onto the 3M − 6 kept principal axes. */
+  private readonly whitening: WhiteningMap;
   private readonly icMean: tf.Variable<tf.Rank.R1>;
   private readonly icStd: tf.Variable<tf.Rank.R1>;
 
@@ -60,13 +56,7 @@ export class MixedCoordinatesLayer implements Flow {
     cartesian.forEach((a, i) => [0, 1, 2].forEach((k) => (sel[(3 * a + k) * m3 + 3 * i + k] = 1)));
     this.select = tf.keep(tf.tensor2d(sel, [3 * nAtoms, m3]));
     this.selectT = tf.keep(tf.transpose(this.select));
-    const keepFirst = (): tf.Tensor2D => tf.slice(tf.eye(m3), [0, 0], [m3, nc]);
-    this.mean = newVariable(() => tf.zeros([m3]), false);
-    this.toZ = newVariable(keepFirst, false);
-    this.toX = newVariable(() => tf.transpose(keepFirst()), false);
-    this.toZT = newVariable(() => tf.transpose(keepFirst()), false);
-    this.toXT = newVariable(keepFirst, false);
-    this.logDetC = newVariable(() => tf.scalar(0), false);
+    this.whitening = new WhiteningMap(m3, nc);
     this.icMean = newVariable(() => tf.zeros([3 * nl]), false);
     this.icStd = newVariable(() => tf.ones([3 * nl]), false);
   }
@@ -78,19 +68,10 @@ export class MixedCoordinatesLayer implements Flow {
     if (!Number.isInteger(n) || n < 2) throw new Error('mixed: fitting needs at least 2 samples');
     const xs = new Float64Array(n * m3);
     for (let s = 0; s < n; s++) this.cartesian.forEach((a, i) => xs.set(data.subarray(s * d + 3 * a, s * d + 3 * a + 3), s * m3 + 3 * i));
-    const { mean, eigenvalues, eigenvectors } = pca(xs, m3);
+    const p = pca(xs, m3);
+    const { eigenvalues } = p;
     const order = [...eigenvalues.keys()].sort((a, b) => eigenvalues[b]! - eigenvalues[a]!);
     this.droppedVariance = order.slice(nc).map((k) => eigenvalues[k]!);
-    const toZ = new Float32Array(m3 * nc), toX = new Float32Array(nc * m3);
-    let logDet = 0;
-    order.slice(0, nc).forEach((k, c) => {
-      const lambda = Math.max(eigenvalues[k]!, minVariance), s = Math.sqrt(lambda);
-      logDet += 0.5 * Math.log(lambda);
-      for (let i = 0; i < m3; i++) {
-        toZ[i * nc + c] = eigenvectors[i * m3 + k]! / s;
-        toX[c * m3 + i] = eigenvectors[i * m3 + k]! * s;
-      }
-    });
     const qs = Array.from({ length: n }, (_, s) => toInternal64(this.plan.refs, this.cartesian[0]!, data.subarray(s * d, (s + 1) * d)).subarray(3));
     const mu = new Float32Array(3 * nl), sd = new Float32Array(3 * nl);
     for (let j = 0; j < 3 * nl; j++) {
@@ -101,13 +82,8 @@ export class MixedCoordinatesLayer implements Flow {
       mu[j] = m;
       sd[j] = Math.max(minStd, Math.sqrt(dev.reduce((t, e) => t + e * e, 0) / (n - 1)));
     }
+    this.whitening.fit(p, order.slice(0, nc), minVariance);
     tf.tidy(() => {
-      this.mean.assign(tf.tensor1d(Float32Array.from(mean)));
-      this.toZ.assign(tf.tensor2d(toZ, [m3, nc]));
-      this.toX.assign(tf.tensor2d(toX, [nc, m3]));
-      this.toZT.assign(tf.transpose(this.toZ));
-      this.toXT.assign(tf.transpose(this.toX));
-      this.logDetC.assign(tf.scalar(logDet));
       this.icMean.assign(tf.tensor1d(mu));
       this.icStd.assign(tf.tensor1d(sd));
     });
@@ -117,13 +93,13 @@ export class MixedCoordinatesLayer implements Flow {
   private logDetZX(q: tf.Tensor2D): tf.Tensor1D {
     const r = tf.slice(q, [0, 0], [-1, this.nl]), theta = tf.slice(q, [0, this.nl], [-1, this.nl]);
     const ic = tf.sum(tf.add(tf.mul(2, tf.log(tf.abs(r))), tf.log(tf.abs(tf.sin(theta)))), 1);
-    return tf.add(ic, tf.add(this.logDetC, tf.sum(tf.log(this.icStd)))) as tf.Tensor1D;
+    return tf.add(ic, tf.add(this.whitening.logDetZX, tf.sum(tf.log(this.icStd)))) as tf.Tensor1D;
   }
 
   forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
     return tf.tidy(() => {
       const [zc, zq] = tf.split(z, [this.nc, 3 * this.nl], 1) as [tf.Tensor2D, tf.Tensor2D];
-      const cols = tf.unstack(tf.add(constMatMul(zc, this.toX, this.toXT), this.mean), 1);
+      const cols = tf.unstack(this.whitening.toData(zc), 1);
       const q = tf.add(tf.mul(zq, this.icStd), this.icMean) as tf.Tensor2D;
       const pos: V3[] = new Array(this.nAtoms);
       this.cartesian.forEach((a, i) => (pos[a] = [cols[3 * i]!, cols[3 * i + 1]!, cols[3 * i + 2]!]));
@@ -135,7 +111,7 @@ export class MixedCoordinatesLayer implements Flow {
 
   inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
     return tf.tidy(() => {
-      const zc = constMatMul(tf.sub(constMatMul(x, this.select, this.selectT), this.mean), this.toZ, this.toZT);
+      const zc = this.whitening.toLatent(constMatMul(x, this.select, this.selectT));
       const q = tf.slice(this.plan.toInternal(x), [0, 3], [-1, -1]) as tf.Tensor2D;
       const [lin, per] = tf.split(tf.sub(q, this.icMean), [2 * this.nl, this.nl], 1);
       const zq = tf.div(tf.concat([lin!, wrapAngle(per!)], 1), this.icStd);
@@ -145,7 +121,7 @@ export class MixedCoordinatesLayer implements Flow {
 
   /** The fitted constants (whitening, then the internal standardisation); none is trainable. */
   variables(): tf.Variable[] {
-    return [this.mean, this.toZ, this.toX, this.toZT, this.toXT, this.logDetC, this.icMean, this.icStd];
+    return [...this.whitening.variables(), this.icMean, this.icStd];
   }
 
   dispose(): void {
