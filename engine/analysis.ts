@@ -1,7 +1,7 @@
 import { stateIndices, type StateRange } from '../contract/states';
 import type { Rng } from './rng';
 
-// Free-energy estimates from log importance weights along a reaction coordinate (SCIENCE.md,
+// Free-energy estimates from log importance weights along a reaction coordinate (docs/science.md,
 // "Reweighting and estimates"). Sums run per group (state or bin), each shifted by that group's own
 // maximum log weight, so a rarely visited state is not rounded to zero by the dominant one.
 

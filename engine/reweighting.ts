@@ -1,6 +1,6 @@
 import type { Rng } from './rng';
 
-// Pure float64 reweighting helpers (SCIENCE.md, "Reweighting and estimates"). Everything works in
+// Pure float64 reweighting helpers (docs/science.md, "Reweighting and estimates"). Everything works in
 // log space and shifts by the maximum before exponentiating, so 1e6 weights spanning hundreds of
 // nats neither overflow nor underflow to an all-zero vector.
 

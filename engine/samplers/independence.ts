@@ -15,7 +15,7 @@ export interface IndependenceResult {
 }
 
 /**
- * Independence Metropolis–Hastings with the generator as proposal (SCIENCE.md): z' ~ N(0, τ·I),
+ * Independence Metropolis–Hastings with the generator as proposal (docs/science.md): z' ~ N(0, τ·I),
  * x' = F_zx(z'). The latent-MC ratio with an independent proposal reduces to the ratio of importance
  * weights, log α = log w(x') − log w(x), so the chain is an exact MCMC sampler of exp(−u/τ) however
  * imperfect the generator (imperfection costs acceptance, not bias). The proposals are one batched

@@ -4,7 +4,7 @@ import { xDimOf, type Flow } from '../flows/types';
 import type { Rng } from '../rng';
 
 /**
- * Latent-space Metropolis (SCIENCE.md, "Latent Monte Carlo"). The chain lives in x; each move maps
+ * Latent-space Metropolis (docs/science.md, "Latent Monte Carlo"). The chain lives in x; each move maps
  * x to z = F_xz(x), perturbs z symmetrically and maps back. Targeting μ_X in x means targeting
  * p_Z(z) = μ_X(F_zx(z))·|det J_zx(z)| in z, hence
  *   log α = −u(x')/τ + log|det J_zx(z')| + u(x)/τ + log|det J_xz(x)|.
