@@ -1,7 +1,7 @@
-import type { SampleRowDto } from '../../contract/api';
+import type { SAMPLE_SORTS, SampleRowDto } from '../../contract/api';
 import { api } from '../lib/api';
 
-export type SortKey = 'id' | 'w' | 'u' | 'rc';
+export type SortKey = (typeof SAMPLE_SORTS)[number];
 
 /**
  * A server-paged sample table: pages of PAGE rows are fetched as they scroll into view and kept

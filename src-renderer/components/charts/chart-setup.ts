@@ -1,5 +1,7 @@
 import {
   Chart,
+  type ChartDataset,
+  type ChartOptions,
   Decimation,
   Filler,
   Legend,
@@ -7,10 +9,13 @@ import {
   LineController,
   LineElement,
   LogarithmicScale,
+  type Plugin,
   PointElement,
   ScatterController,
   Tooltip,
 } from 'chart.js';
+import { untrack } from 'svelte';
+import type { Attachment } from 'svelte/attachments';
 
 // Register only what the charts use, so the bundle carries no bar/pie/radar code.
 Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Tooltip, Decimation);
@@ -55,3 +60,57 @@ export const TICKS = {
     return n !== 0 && (Math.abs(n) >= 1e5 || Math.abs(n) < 1e-3) ? n.toExponential(1) : String(Number(n.toPrecision(4)));
   },
 };
+
+/** A linear axis titled `text` (no title where it is empty); `more` adds or overrides settings (type, ticks, range). */
+export const axis = <M extends object = object>(text?: string, more?: M) => ({ type: 'linear' as const, title: { display: !!text, text: text ?? '' }, ...more });
+
+/** Line charts: the tooltip shows the point of each series nearest along x. */
+export const NEAREST_X = { mode: 'nearest', axis: 'x', intersect: false } as const;
+
+/** A compact legend (small colour boxes). */
+export const LEGEND = { labels: { boxWidth: 12 } };
+
+/**
+ * Colours of importance weights on a log scale: `wmax` (by default the largest of `w`) is the top
+ * of the ramp, and weights at or below 10⁻⁴ of it share its bottom (dark) end.
+ */
+const DECADES = 4;
+export function weightColors(w: readonly number[], wmax = w.reduce((m, v) => Math.max(m, v), 0) || 1): string[] {
+  return w.map((v) => ramp(1 + Math.log10(Math.max(v / wmax, 1e-300)) / DECADES, 0.8));
+}
+
+export type ChartKind = 'line' | 'scatter';
+
+/** What one chart component supplies; creating, rebuilding and destroying the chart is `chart`'s. */
+export interface ChartSpec<T extends ChartKind> {
+  type: T;
+  datasets: ChartDataset<T, XY[]>[];
+  /** Laid over BASE_OPTIONS. */
+  options: ChartOptions<T>;
+  /** Inline plugins (e.g. a background image under the datasets). */
+  plugins?: Plugin<T>[];
+  /**
+   * For series that grow in place: subscribe, push new points into the datasets' arrays and call
+   * `redraw`; returns the unsubscribe. Without it, a chart only changes by being rebuilt.
+   */
+  live?: (redraw: () => void) => () => void;
+}
+
+/**
+ * A Svelte attachment, `<canvas {@attach chart(spec)}>`: creates the chart from `spec()` once the
+ * canvas is mounted, rebuilds it whenever state that `spec` reads changes, and destroys it with the
+ * canvas. Chart.js runs untracked, so only what `spec` itself reads triggers a rebuild.
+ */
+export function chart<T extends ChartKind>(spec: () => ChartSpec<T>): Attachment<HTMLCanvasElement> {
+  return (canvas) => {
+    const { type, datasets, options, plugins = [], live } = spec();
+    return untrack(() => {
+      const c = new Chart<T, XY[]>(canvas, { type, data: { datasets }, options: { ...BASE_OPTIONS, ...options }, plugins });
+      const off = live?.(() => c.update('none'));
+      return () => {
+        off?.();
+        c.destroy();
+      };
+    });
+  };
+}

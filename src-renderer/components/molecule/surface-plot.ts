@@ -1,6 +1,6 @@
 import type { ChartOptions, Plugin } from 'chart.js';
 import type { SurfaceResult } from '../../../contract/surface';
-import { BASE_OPTIONS, ramp } from '../charts/chart-setup';
+import { axis, ramp } from '../charts/chart-setup';
 
 /** Free energies above this many kT share the top colour (the interesting structure lies below). */
 export const F_CAP = 10;
@@ -53,26 +53,11 @@ export function backgroundPlugin(img: HTMLCanvasElement | null): Plugin<'scatter
   };
 }
 
-/** Square-ish φ/ψ axes over the surface's range, ticks every 90°. */
+/** φ/ψ axes over the surface's range, ticks every 90°; no legend or tooltips. */
 export function angleOptions(s: SurfaceResult): ChartOptions<'scatter'> {
-  const axis = (k: 0 | 1) => ({
-    type: 'linear' as const,
-    min: s.range[k][0],
-    max: s.range[k][1],
-    ticks: { stepSize: 90 },
-    grid: { color: 'rgba(0, 0, 0, 0.08)' },
-    title: { display: true, text: `${s.labels[k]} (°)` },
-  });
+  const angle = (k: 0 | 1) => axis(`${s.labels[k]} (°)`, { min: s.range[k][0], max: s.range[k][1], ticks: { stepSize: 90 }, grid: { color: 'rgba(0, 0, 0, 0.08)' } });
   return {
-    ...BASE_OPTIONS,
-    scales: { x: axis(0), y: axis(1) },
+    scales: { x: angle(0), y: angle(1) },
     plugins: { legend: { display: false }, tooltip: { enabled: false } },
   };
-}
-
-/** Weights below 10⁻⁴ of the largest share the palest colour (as in the 2-D scatter chart). */
-const DECADES = 4;
-export function weightColors(w: readonly number[]): string[] {
-  const wmax = w.reduce((m, v) => Math.max(m, v), 0) || 1;
-  return w.map((v) => ramp(1 + Math.log10(Math.max(v / wmax, 1e-300)) / DECADES, 0.8));
 }

@@ -1,5 +1,5 @@
 /**
- * The 3-D structure viewer on 3Dmol.js, loaded on first use (its ~0.5 MB stay out of the main
+ * The 3-D structure viewer on 3Dmol.js, loaded on first use (its ≈ 0.6 MB stay out of the main
  * bundle; runs without a molecule never fetch it).
  */
 export interface MoleculeViewer {
