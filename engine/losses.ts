@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { RcLossKind } from '../contract/run-spec';
 import type { ModelSystem } from './energies/types';
 import { customOp } from './flows/custom-op';
 import type { Flow } from './flows/types';
@@ -52,7 +53,7 @@ export function klLoss(
   return { loss: tf.mean(tf.sub(tf.div(u, batch.tau), logDet)), x };
 }
 
-export type RcLossKind = 'barrier' | 'entropy';
+export type { RcLossKind };
 
 /**
  * Reaction-coordinate loss on K = 11 Gaussian kernels spread over [min, max] (σ = range/11).

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { isMoleculeSystem, systemDim } from '../systems';
 import { BackendSchema, commonFields, distinctTemperatures, endpoint, positive, SetRowSchema, temperatures } from './parts';
 
+/** The RC-loss terms (docs/science.md, "Reaction-coordinate loss"): the form's options and the engine's kinds. */
+export const RC_LOSSES = ['barrier', 'entropy'] as const;
+export type RcLossKind = (typeof RC_LOSSES)[number];
+
 // A generator run: (reference data | exploration from one configuration) → staged training →
 // sampling → reweighting. docs/run-spec.md describes every field.
 
@@ -9,7 +13,7 @@ const lossTerms = {
   highEnergy: positive.default(1e3),
   maxEnergy: positive.default(1e10),
   temperatures: temperatures.default([1]),
-  rcLoss: z.enum(['barrier', 'entropy']).default('barrier'),
+  rcLoss: z.enum(RC_LOSSES).default('barrier'),
 };
 
 const checkLoss = (s: { wML: number; wKL: number; wRC: number; highEnergy: number; maxEnergy: number }, ctx: z.RefinementCtx): void => {

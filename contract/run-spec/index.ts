@@ -10,7 +10,7 @@ import { UmbrellaSpecSchema, type UmbrellaSpec } from './umbrella';
  * describes every field.
  */
 
-export { GeneratorSpecSchema, StageSchema, ExploreSchema, type ExploreSettings, type GeneratorSpec } from './generator';
+export { GeneratorSpecSchema, StageSchema, ExploreSchema, RC_LOSSES, type ExploreSettings, type GeneratorSpec, type RcLossKind } from './generator';
 export { UmbrellaSpecSchema, type UmbrellaSpec } from './umbrella';
 
 export type RunSpec = GeneratorSpec | UmbrellaSpec;
