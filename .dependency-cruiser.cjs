@@ -4,6 +4,9 @@
  */
 const PROJECT = '^(contract|engine|workers|db|src-main|src-renderer|bench|bin)/';
 
+/** A rule: modules under `from` may import, of the project, only what `allowed` matches. */
+const onlyImports = (name, from, allowed, comment) => ({ name, severity: 'error', comment, from: { path: from }, to: { path: PROJECT, pathNot: allowed } });
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -14,13 +17,12 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
-    {
-      name: 'contract-is-a-leaf',
-      severity: 'error',
-      comment: 'contract/ is the ground floor every process imports: it imports nothing of the project.',
-      from: { path: '^contract/' },
-      to: { path: PROJECT, pathNot: '^contract/' },
-    },
+    onlyImports(
+      'contract-is-a-leaf',
+      '^contract/',
+      '^contract/',
+      'contract/ is the ground floor every process imports: it imports nothing of the project.',
+    ),
     {
       name: 'contract-runs-anywhere',
       severity: 'error',
@@ -28,13 +30,12 @@ module.exports = {
       from: { path: '^contract/' },
       to: { dependencyTypesNot: ['local', 'type-only'], pathNot: '^node_modules/zod/' },
     },
-    {
-      name: 'engine-is-pure-numerics',
-      severity: 'error',
-      comment: 'engine/ (energies, flows, training, samplers, estimates) imports only the contract and itself.',
-      from: { path: '^engine/' },
-      to: { path: PROJECT, pathNot: '^(contract|engine)/' },
-    },
+    onlyImports(
+      'engine-is-pure-numerics',
+      '^engine/',
+      '^(contract|engine)/',
+      'engine/ (energies, flows, training, samplers, estimates) imports only the contract and itself.',
+    ),
     {
       name: 'engine-reads-no-files',
       severity: 'error',
@@ -42,27 +43,24 @@ module.exports = {
       from: { path: '^engine/', pathNot: '^engine/compute/' },
       to: { dependencyTypes: ['core'], path: '^(fs|node:fs|fs/promises|node:fs/promises|child_process|node:child_process|worker_threads|node:worker_threads)$' },
     },
-    {
-      name: 'workers-run-jobs-only',
-      severity: 'error',
-      comment: 'A worker thread runs engine code on what the scheduler sent: no database, server, CLI or UI.',
-      from: { path: '^workers/' },
-      to: { path: PROJECT, pathNot: '^(contract|engine|workers)/' },
-    },
-    {
-      name: 'db-stores-contract-types',
-      severity: 'error',
-      comment: 'db/ persists contract types; it knows nothing of the engine, the server or the UI.',
-      from: { path: '^db/' },
-      to: { path: PROJECT, pathNot: '^(contract|db)/' },
-    },
-    {
-      name: 'renderer-talks-through-the-contract',
-      severity: 'error',
-      comment: 'The UI reaches the backend only through the contract (API client, bridge type); from the engine it takes only the pure 2-D energies.',
-      from: { path: '^src-renderer/' },
-      to: { path: PROJECT, pathNot: '^(contract|src-renderer)/|^engine/energies/analytic2d\\.ts$' },
-    },
+    onlyImports(
+      'workers-run-jobs-only',
+      '^workers/',
+      '^(contract|engine|workers)/',
+      'A worker thread runs engine code on what the scheduler sent: no database, server, CLI or UI.',
+    ),
+    onlyImports(
+      'db-stores-contract-types',
+      '^db/',
+      '^(contract|db)/',
+      'db/ persists contract types; it knows nothing of the engine, the server or the UI.',
+    ),
+    onlyImports(
+      'renderer-talks-through-the-contract',
+      '^src-renderer/',
+      '^(contract|src-renderer)/|^engine/energies/analytic2d\\.ts$',
+      'The UI reaches the backend only through the contract (API client, bridge type); from the engine it takes only the pure 2-D energies.',
+    ),
     {
       name: 'renderer-has-no-node',
       severity: 'error',
@@ -79,13 +77,12 @@ module.exports = {
       from: { path: '^src-renderer/' },
       to: { path: '^node_modules/(better-sqlite3|fastify|@fastify|ws|electron|@tensorflow|env-paths|csv-parse|csv-stringify|tsx|esbuild)/' },
     },
-    {
-      name: 'electron-shell-is-thin',
-      severity: 'error',
-      comment: 'The Electron shell starts `bgw serve` and shows its page: it imports no backend, database, engine or worker code.',
-      from: { path: '^src-main/electron/' },
-      to: { path: PROJECT, pathNot: '^(contract|src-main/electron)/' },
-    },
+    onlyImports(
+      'electron-shell-is-thin',
+      '^src-main/electron/',
+      '^(contract|src-main/electron)/',
+      'The Electron shell starts `bgw serve` and shows its page: it imports no backend, database, engine or worker code.',
+    ),
     {
       name: 'backend-knows-no-cli',
       severity: 'error',
