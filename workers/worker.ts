@@ -1,12 +1,15 @@
 import { parentPort } from 'node:worker_threads';
 import type { MetricPoint, RunProgress } from '../contract/api';
 import type { RunEvent } from '../contract/run-result';
+import type { GeneratorSpec } from '../contract/run-spec';
 import { createSystem } from '../engine/energies';
+import type { ModelSystem } from '../engine/energies/types';
+import { evaluateRows } from '../engine/evaluate';
 import { normalizedWeights } from '../engine/reweighting';
 import { stateIndices } from '../contract/states';
 import type { FromWorker, JobOutput, JobRequest, OutputSet, ToWorker } from '../contract/jobs';
 import { createProgressLine, eventPoints } from './jobs/progress-points';
-import { runTrainSample } from './jobs/train-sample';
+import { runTrainSample, type TrainSampleOutput } from './jobs/train-sample';
 import { runUmbrella } from './jobs/umbrella';
 
 /** Progress leaves the worker at most this often; every point is kept and sent in the next batch. */
@@ -78,6 +81,11 @@ async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
     checkpointEverySeconds: job.checkpointEverySeconds,
     inputs: job.inputs,
   });
+  return { result: r.result, sets: outputSets(job, job.spec, r), flow: r.flowBytes, windows: null };
+}
+
+/** A generator run's stored sets: one per sampled τ, then the exploration buffer and the reference data where there are. */
+function outputSets(job: JobRequest, spec: GeneratorSpec, r: TrainSampleOutput): OutputSet[] {
   const sets: OutputSet[] = r.samples.map((s, i) => ({
     kind: 'generated',
     name: `generated τ=${s.tau}`,
@@ -90,29 +98,22 @@ async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
     rc: s.rc,
     state: s.state,
   }));
+  if (!r.explored && !r.reference) return sets;
+  const system = createSystem(spec.system.name, spec.system.params, job.inputs.molecule);
   if (r.explored) {
     const n = r.explored.u.length;
-    const state = stateIndices(r.explored.rc, createSystem(job.spec.system.name, job.spec.system.params, job.inputs.molecule).states);
-    sets.push({ kind: 'explored', name: 'exploration buffer', tau: job.spec.explore?.tau ?? null, essFraction: null, x: r.explored.x, u: r.explored.u, logw: null, w: new Float64Array(n).fill(1 / n), rc: r.explored.rc, state });
+    const state = stateIndices(r.explored.rc, system.states);
+    sets.push({ kind: 'explored', name: 'exploration buffer', tau: spec.explore?.tau ?? null, essFraction: null, x: r.explored.x, u: r.explored.u, logw: null, w: new Float64Array(n).fill(1 / n), rc: r.explored.rc, state });
   }
-  if (r.reference) sets.push(referenceSet(job, r.reference));
-  return { result: r.result, sets, flow: r.flowBytes, windows: null };
+  if (r.reference) sets.push(referenceSet(spec, system, r.reference));
+  return sets;
 }
 
-/** The Metropolis training data as a stored set (equal weights), with energies, RC and state. */
-function referenceSet(job: JobRequest, x: Float64Array): OutputSet {
-  const system = createSystem(job.spec.system.name, job.spec.system.params, job.inputs.molecule);
-  const dim = system.dim;
-  const n = x.length / dim;
-  const u = new Float64Array(n);
-  const rc = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = x.subarray(i * dim, (i + 1) * dim);
-    u[i] = system.energy64(row);
-    rc[i] = system.rc64(row);
-  }
-  const state = stateIndices(rc, system.states);
-  const d = job.spec.method === 'generator' ? job.spec.data : undefined;
+/** The training data (Metropolis or MD) as a stored set (equal weights), with energies, RC and state. */
+function referenceSet(spec: GeneratorSpec, system: ModelSystem, x: Float64Array): OutputSet {
+  const { u, rc, state } = evaluateRows(system, x);
+  const n = u.length;
+  const d = spec.data;
   const tau = d?.source === 'metropolis' || d?.source === 'md' ? d.temperature : 1;
   const what = d?.source === 'md' ? 'MD' : 'Metropolis';
   return { kind: 'reference', name: `${what} reference τ=${tau}`, tau, essFraction: null, x: Float32Array.from(x), u, logw: null, w: new Float64Array(n).fill(1 / n), rc, state };

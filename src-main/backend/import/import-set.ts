@@ -2,6 +2,7 @@ import type { SampleSetDto } from '../../../contract/api';
 import { isMoleculeSystem, isSystemName, systemDim, type MoleculeSource, type SystemName } from '../../../contract/systems';
 import type { SamplesRepo } from '../../../db/repositories/samples';
 import type { ModelSystem } from '../../../engine/energies/types';
+import { evaluateRows } from '../../../engine/evaluate';
 import { buildSystem } from '../molecules';
 import { importConfigurations, ImportError, type ImportFormat } from './';
 import { readMolecule } from './molecule';
@@ -40,15 +41,7 @@ export async function importSampleSet(samples: SamplesRepo, r: ImportRequest): P
   const { system: sys, x, n, molecule } = read;
   if (n === 0) throw new Error('the file holds no configurations');
   const dim = sys.dim;
-  const u = new Float64Array(n);
-  const rc = new Float64Array(n);
-  const state = new Int8Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = x.subarray(i * dim, (i + 1) * dim);
-    u[i] = sys.energy64(row);
-    rc[i] = sys.rc64(row);
-    state[i] = sys.states.findIndex((s) => rc[i]! >= s.min && rc[i]! < s.max);
-  }
+  const { u, rc, state } = evaluateRows(sys, x);
   const set = samples.createSet({ projectId: r.projectId, runId: null, kind: 'imported', name: r.name ?? `imported ${r.format}`, system: name, params: r.system.params, dim, tau: null, essFraction: null, molecule });
   await samples.insertAll(set.id, { x: Float32Array.from(x), u, logw: null, w: new Float64Array(n).fill(1 / n), rc, state }, n);
   return samples.getSet(set.id)!;
