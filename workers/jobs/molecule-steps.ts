@@ -1,44 +1,49 @@
-import type { RunEvent, RunResult } from '../../contract/run-result';
+import type { RunResult, TemperatureEstimate } from '../../contract/run-result';
 import type { GeneratorSpec } from '../../contract/run-spec';
 import { moleculeMd } from '../../engine/dynamics/md-data';
-import { isMoleculeSystem } from '../../engine/energies/molecule/system';
-import type { ModelSystem, SurfaceDef } from '../../engine/energies/types';
-
-import type { BuiltFlow, MixedTopology } from '../../engine/flows/build';
+import type { MoleculeSystem } from '../../engine/energies/molecule/system';
+import type { SurfaceDef } from '../../engine/energies/types';
+import type { BuiltFlow } from '../../engine/flows/build';
 import { alignToReference } from '../../engine/flows/internal/mixed-geometry';
 import type { Rng } from '../../engine/rng';
 import type { GeneratedSamples } from '../../engine/sampling';
 import { project, surfaceEstimate } from '../../engine/surface';
 import type { TrainingData } from './assemble-result';
-import type { TemperatureEstimate } from '../../contract/run-result';
+import type { Emit, MdSpec, RunSystemHooks } from './system-hooks';
 
-// The molecule-only steps of a generator run (train-sample.ts calls them; each is a no-op or null
-// for the model systems).
-
-/** The mixed transform's topology: all atoms, the force field's bonds, the Cartesian block (`cartesianAtoms`). */
-export function mixedTopology(system: ModelSystem): MixedTopology | null {
-  if (!isMoleculeSystem(system)) return null;
-  return { nAtoms: system.molecule.topology.atoms.length, bonds: system.molecule.topology.bonds, cartesian: system.cartesianAtoms };
+/**
+ * A generator run's molecule steps (the `RunSystemHooks` of a molecule): MD data, alignment,
+ * fitting the mixed transform, MD around an exploration's start, the Ramachandran surface and
+ * basin populations.
+ */
+export function moleculeHooks(system: MoleculeSystem): RunSystemHooks {
+  return {
+    // The mixed transform's topology: all atoms, the force field's bonds, the Cartesian block (`cartesianAtoms`).
+    topology: { nAtoms: system.molecule.topology.atoms.length, bonds: system.molecule.topology.bonds, cartesian: system.cartesianAtoms },
+    align: (x) => alignMolecule(system, x),
+    mdData: (d, rng, emit, signal) => mdData(d, system, rng, emit, signal),
+    fitMixed,
+    exploreStart: (x0, frames, built, rng, emit, signal) => exploreStartMd(system, x0, frames, built, rng, emit, signal),
+    surface: (samples, estimates, data, spec, rng, path) => surfaceOf(system, samples, estimates, data, spec, rng, path),
+    exploreBasins: (buffer) => basinFractions(system.surface, project(system.surface, buffer, system.dim)),
+  };
 }
 
 /** Rigidly align molecule configurations on the Cartesian block of the structure (what the mixed transform needs). */
-export function alignMolecule(system: ModelSystem, x: Float64Array): Float64Array {
-  return isMoleculeSystem(system) ? alignToReference(x, system.cartesianAtoms, system.start(0)) : x;
+function alignMolecule(system: MoleculeSystem, x: Float64Array): Float64Array {
+  return alignToReference(x, system.cartesianAtoms, system.start(0));
 }
 
 /** Fit the mixed transform on (aligned) data and say how well rigid-body motion was removed. */
-export function fitMixed(built: BuiltFlow, x: Float64Array, emit: (e: RunEvent) => void): void {
+function fitMixed(built: BuiltFlow, x: Float64Array, emit: Emit): void {
   if (!built.mixed) return;
   built.mixed.layer.fit(x);
   const dropped = Math.max(...built.mixed.layer.droppedVariance);
   emit({ type: 'phase', phase: 'data', message: `mixed coordinates fitted on ${x.length / built.mixed.layer.xDim} configurations (largest dropped rigid-body variance ${dropped.toExponential(1)} nm²)` });
 }
 
-type MdSpec = Extract<NonNullable<GeneratorSpec['data']>, { source: 'md' }>;
-
 /** data.source "md": BAOAB chains from the structure, aligned for training. */
-export function mdData(d: MdSpec, system: ModelSystem, rng: Rng, emit: (e: RunEvent) => void, signal?: AbortSignal): TrainingData {
-  if (!isMoleculeSystem(system)) throw new Error(`data.source "md" needs a molecule, not ${system.name}`);
+function mdData(d: MdSpec, system: MoleculeSystem, rng: Rng, emit: Emit, signal?: AbortSignal): TrainingData {
   const steps = d.chains * (d.burnIn + d.frames * d.stride);
   emit({ type: 'phase', phase: 'data', message: `MD reference: ${d.chains} × ${d.frames} frames every ${d.stride} steps of ${d.dt * 1000} fs (${(steps * d.dt / 1000).toFixed(3)} ns)` });
   let last = 0;
@@ -60,8 +65,8 @@ export function mdData(d: MdSpec, system: ModelSystem, rng: Rng, emit: (e: RunEv
  * barrier crossing at this length: 1 fs steps, 20 per frame) fits the transform and is the initial
  * buffer, in place of noisy copies.
  */
-export function exploreStartMd(system: ModelSystem, x0: Float64Array, frames: number, built: BuiltFlow, rng: Rng, emit: (e: RunEvent) => void, signal?: AbortSignal): Float32Array | undefined {
-  if (!isMoleculeSystem(system) || !built.mixed) return undefined;
+function exploreStartMd(system: MoleculeSystem, x0: Float64Array, frames: number, built: BuiltFlow, rng: Rng, emit: Emit, signal?: AbortSignal): Float32Array | undefined {
+  if (!built.mixed) return undefined;
   const md = moleculeMd(system, { frames, chains: 1, stride: 20, burnIn: 1000, dt: 0.001, gamma: 1, tau: 1, rng, x0, ...(signal ? { signal } : {}) });
   const x = alignMolecule(system, md.x);
   emit({ type: 'phase', phase: 'explore', message: `initial buffer: ${frames} frames of ${(frames * 20) / 1000} ps MD around the start (${md.seconds.toFixed(1)} s)` });
@@ -70,9 +75,9 @@ export function exploreStartMd(system: ModelSystem, x0: Float64Array, frames: nu
 }
 
 /** The Ramachandran surface at the primary temperature, against the training data (MD) where there is some. */
-export function surfaceOf(system: ModelSystem, samples: readonly GeneratedSamples[], estimates: readonly TemperatureEstimate[], data: TrainingData | null, spec: GeneratorSpec, rng: Rng, path: RunResult['path']): RunResult['surface'] {
+function surfaceOf(system: MoleculeSystem, samples: readonly GeneratedSamples[], estimates: readonly TemperatureEstimate[], data: TrainingData | null, spec: GeneratorSpec, rng: Rng, path: RunResult['path']): RunResult['surface'] {
   const def = system.surface;
-  if (!def || samples.length === 0) return null;
+  if (samples.length === 0) return null;
   const i = Math.max(0, estimates.findIndex((e) => e.tau === 1));
   const s = samples[i]!;
   const reference = data ? project(def, data.x, system.dim) : null;
@@ -87,7 +92,7 @@ export function surfaceOf(system: ModelSystem, samples: readonly GeneratedSample
 }
 
 /** Fraction of points (pairs from `project`) in each basin. */
-export function basinFractions(def: SurfaceDef, ab: Float64Array): { name: string; fraction: number }[] {
+function basinFractions(def: SurfaceDef, ab: Float64Array): { name: string; fraction: number }[] {
   const n = ab.length / 2;
   return def.basins.map((b) => {
     let c = 0;

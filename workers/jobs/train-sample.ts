@@ -1,29 +1,23 @@
-import type { RunEvent, RunResult } from '../../contract/run-result';
+import type { ExploreSummary, RunResult, TemperatureEstimate } from '../../contract/run-result';
 import type { GeneratorSpec } from '../../contract/run-spec';
+import type { CheckpointState, ExploreBuffer } from '../../contract/checkpoint';
+import type { ComputeReport } from '../../contract/compute';
 import { selectCompute } from '../../engine/compute/select';
-import { withFault } from '../../engine/energies/faulty';
-import { createSystem } from '../../engine/energies';
 import type { ModelSystem } from '../../engine/energies/types';
 import { estimate } from '../../engine/estimates';
-import { alignMolecule, basinFractions, exploreStartMd, fitMixed, mdData, mixedTopology, surfaceOf } from './molecule-steps';
-import { project } from '../../engine/surface';
-import { buildFlow, type BuiltFlow } from '../../engine/flows/build';
-import { deserializeFlow, serializeFlow } from '../../engine/flows/serialize';
-import { Rng } from '../../engine/rng';
+import { serializeFlow } from '../../engine/flows/serialize';
 import { essProbe } from '../../engine/ess-probe';
 import { latentPath } from '../../engine/interpolation';
 import { bufferStats, explore, type ExploreState } from '../../engine/samplers/explore';
 import { chainDeltaF, independenceIndices } from '../../engine/samplers/independence';
-import { metropolisStates } from '../../engine/samplers/metropolis';
 import { sampleFlow, type GeneratedSamples } from '../../engine/sampling';
-import type { AdamState } from '../../engine/train/adam';
 import { train, type TrainSummary } from '../../engine/train/trainer';
-import { assembleResult, type ExploreOutcome, type TrainingData } from './assemble-result';
-import type { JobInputs } from '../../contract/jobs';
-import { decodeAdam, decodeBuffer, encodeAdam, encodeBuffer } from './checkpoint';
-import type { CheckpointState, ExploreBuffer, JobCheckpoint } from '../../contract/checkpoint';
-import type { TemperatureEstimate } from '../../contract/run-result';
-import type { ComputeReport } from '../../contract/compute';
+import { assembleResult, type ExploreOutcome } from './assemble-result';
+import { decodeAdam, decodeBuffer } from './checkpoint';
+import type { Emit } from './system-hooks';
+import { setUp, snapshot, type Run, type TrainSampleOptions } from './train-setup';
+
+export type { TrainSampleOptions } from './train-setup';
 
 export interface TrainSampleOutput {
   readonly result: RunResult;
@@ -37,21 +31,6 @@ export interface TrainSampleOutput {
   readonly reference: Float64Array | null;
 }
 
-export interface TrainSampleOptions {
-  readonly seed: number;
-  readonly onEvent?: (e: RunEvent) => void;
-  readonly signal?: AbortSignal;
-  /** Continue from this checkpoint (a resumed run). */
-  readonly resume?: JobCheckpoint | null;
-  /** Only sample from `resume`'s flow, with this run's own seed ("sample more" from a finished run). */
-  readonly sampleOnly?: boolean;
-  /** Receives a checkpoint at every stage end, after training, and every `checkpointEverySeconds`. */
-  readonly onCheckpoint?: (c: JobCheckpoint) => void;
-  readonly checkpointEverySeconds?: number;
-  /** Stored data the spec refers to (`data.source: "samples"`, a start `{setId, index}`). */
-  readonly inputs?: JobInputs;
-}
-
 /**
  * A generator run: reference data (Metropolis) or exploration from one configuration → staged
  * training (explore runs use the final buffer as ML data) → sampling at each temperature →
@@ -61,139 +40,149 @@ export interface TrainSampleOptions {
 export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions): Promise<TrainSampleOutput> {
   const t0 = performance.now();
   const emit = o.onEvent ?? (() => {});
-  const backend: ComputeReport = await selectCompute({ prefer: spec.backend });
-  const passed = backend.passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
-  emit({ type: 'phase', phase: 'backend', message: `backend ${backend.detail}${passed ? ` (passed over ${passed})` : ''}` });
-  let trainStepNow = 0;
-  const base = createSystem(spec.system.name, spec.system.params, o.inputs?.molecule ?? null);
-  const failAt = spec.faults?.energyThrowsAtStep;
-  const system = failAt ? withFault(base, () => trainStepNow + 1 >= failAt, `injected fault: energy threw at training step ${failAt}`) : base;
-  const rng = new Rng(o.seed);
-  // Independent streams, so changing one phase's budget leaves the others' random numbers alone.
-  const dataRng = rng.split();
-  let trainRng = rng.split();
-  let sampleRng = rng.split();
-  let statsRng = rng.split();
-  // Split last, so the streams above are what they were before ESS probing existed.
-  const essRng = rng.split();
-
-  const resume = o.resume ?? null;
-  const sampleOnly = o.sampleOnly === true;
-  if (sampleOnly && resume?.phase !== 'trained') throw new Error('sample more needs a finished run with a saved generator');
-  const needsData = !sampleOnly && resume?.phase !== 'trained';
-  const data = needsData ? makeData(spec, system, dataRng, emit, o.inputs?.data ?? null, o.signal) : null;
-  const built = resume ? deserializeFlow(resume.flow, trainRng) : buildFlow(spec.flow, system.dim, trainRng, mixedTopology(system));
-  if (resume && !sampleOnly) {
-    trainRng = new Rng(resume.state.rng.train);
-    sampleRng = new Rng(resume.state.rng.sample);
-    statsRng = new Rng(resume.state.rng.stats);
-    emit({ type: 'phase', phase: 'train', message: `resuming from the ${resume.phase} checkpoint at step ${resume.step}` });
-  }
+  const backend = await announceBackend(spec, emit);
+  const run = setUp(spec, o, emit);
   // The flow's tensors are freed whatever happens: a worker thread runs many jobs.
   try {
-    if (built.whitening && !resume) {
-      if (!data) throw new Error('flow.whiten needs training data to fit on (add a "data" section)');
-      built.whitening.fit(data.x);
-    }
-    // Exploration from one configuration has no data yet: its mixed transform is fitted on the
-    // short MD around the start that also fills its initial buffer (runExplore).
-    if (built.mixed && !resume && data) fitMixed(built, data.x, emit);
-    let explored: ExploreBuffer | null = resume?.buffer ? decodeBuffer(resume.buffer) : null;
-    const snapshot = (phase: JobCheckpoint['phase'], step: number, s: Omit<CheckpointState, 'rng'>, adam: AdamState | null): void =>
-      o.onCheckpoint?.({
-        phase,
-        step,
-        state: { ...s, rng: { train: trainRng.state(), sample: sampleRng.state(), stats: statsRng.state() } },
-        flow: serializeFlow(built),
-        optimizer: adam ? encodeAdam(adam) : null,
-        buffer: explored ? encodeBuffer(explored) : null,
-      });
-
-    let exploreOutcome: ExploreOutcome | null = resume?.state.explore && explored ? outcomeFrom(resume.state.explore, spec, system, explored) : null;
-    if (!sampleOnly && (!resume || resume.phase === 'explore')) {
-      const r = await runExplore(spec, system, built, trainRng, emit, o, resume, (st) => {
-        explored = { buffer: st.buffer, u: st.u, rc: st.rc };
-        const ex = { iteration: st.iteration, latentStep: st.latentStep, windowAcc: st.windowAcc, totalAcc: st.totalAcc, skippedSteps: st.skippedSteps, seconds: 0, done: false };
-        snapshot('explore', st.iteration, { stage: 0, stageStep: 0, skippedSteps: 0, explore: ex }, st.adam);
-      });
-      if (r) ((explored = r.buffer), (exploreOutcome = r.outcome));
-    }
-
-    let summary: TrainSummary;
-    if (sampleOnly || resume?.phase === 'trained') {
-      summary = { steps: resume!.step, skippedSteps: resume!.state.skippedSteps, seconds: resume!.state.trainSeconds ?? 0, msPerStep: 0, finalLoss: null };
-    } else {
-      emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
-      const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
-      const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : undefined;
-      summary = await train({
-        flow: built.flow,
-        system,
-        stages: spec.training.stages,
-        data: data?.x ?? (explored ? Float64Array.from(explored.buffer) : null),
-        dataTau: spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1),
-        rng: trainRng,
-        clipNorm: spec.training.clipNorm,
-        onProgress: (p) => {
-          trainStepNow = p.step;
-          emit({ type: 'train', ...p });
-          // ESS over time: ~50 probes per schedule, and the last step.
-          if (p.step % Math.max(1, Math.round(p.totalSteps / 50)) === 0 || p.step === p.totalSteps) {
-            emit({ type: 'ess', step: p.step, essFraction: essProbe(built.flow, system, { n: 512, tau: 1, rng: essRng }) });
-          }
-        },
-        ...(start ? { start } : {}),
-        onCheckpoint: (p) => snapshot('train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam),
-        ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      const stages = spec.training.stages.length;
-      snapshot('trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}) }, null);
-    }
-
-    emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
-    const tSample = performance.now();
-    const samples: GeneratedSamples[] = [];
-    for (const tau of spec.sampling.temperatures) {
-      const opts = { n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: sampleRng, ...(o.signal ? { signal: o.signal } : {}) };
-      samples.push(await sampleFlow(built.flow, system, opts));
-    }
-    const sampleSeconds = (performance.now() - tSample) / 1000;
-
-    emit({ type: 'phase', phase: 'analyse', message: 'reweighting' });
-    const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
-    const bins = { min: lo, max: hi, n: spec.analysis.bins };
-    const estimates = samples.map((s): TemperatureEstimate => {
-      const e = estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: statsRng });
-      // The exact-MCMC cross-check over the same proposals; skipped when no weight is finite.
-      if (!s.logw.some(Number.isFinite)) return e;
-      const chain = independenceIndices(s.logw, statsRng);
-      const states = Int8Array.from(chain.index, (i) => s.state[i]!);
-      return { ...e, mcmc: { acceptance: chain.acceptance, deltaF: chainDeltaF(states) } };
-    });
-    const points = spec.analysis.pathPoints;
-    // Molecule ends are aligned like the training data: the mixed transform expects aligned configurations.
-    const end = (c: typeof spec.analysis.pathFrom): Float64Array => alignMolecule(system, configuration(system, c));
-    const path = points >= 2 ? latentPath(built.flow, system, end(spec.analysis.pathFrom), end(spec.analysis.pathTo), points) : null;
-    const surface = surfaceOf(system, samples, estimates, data, spec, statsRng, path);
-    const exploreBasins = explored && system.surface ? basinFractions(system.surface, project(system.surface, explored.buffer, system.dim)) : null;
-    const result = assembleResult(spec, o.seed, system, backend, built, data, summary, estimates, {
+    fitTransforms(run);
+    const exploreOutcome = await explorePhase(run);
+    const summary = await trainPhase(run, exploreOutcome);
+    const { samples, sampleSeconds } = await samplePhase(run);
+    const a = analyse(run, samples);
+    const result = assembleResult(spec, o.seed, run.system, backend, run.built, run.data, summary, a.estimates, {
       sampleSeconds,
       totalSeconds: (performance.now() - t0) / 1000,
       explored: exploreOutcome,
-      path,
-      surface,
-      exploreBasins,
+      path: a.path,
+      surface: a.surface,
+      exploreBasins: a.exploreBasins,
     });
-    // "Sample more" reports only its own samples: the buffer belongs to the run it sampled from.
-    const exploredOut = explored && !sampleOnly ? { x: explored.buffer, u: explored.u, rc: explored.rc } : null;
-    const reference = (spec.data?.source === 'metropolis' || spec.data?.source === 'md') && data && !sampleOnly ? data.x : null;
-    return { result, samples, flowBytes: serializeFlow(built), explored: exploredOut, reference };
+    return output(run, result, samples);
   } finally {
     // A worker thread runs many jobs: free the flow and the system's constant tensors.
-    built.flow.dispose();
-    base.dispose?.();
+    run.built.flow.dispose();
+    run.base.dispose?.();
   }
+}
+
+async function announceBackend(spec: GeneratorSpec, emit: Emit): Promise<ComputeReport> {
+  const backend = await selectCompute({ prefer: spec.backend });
+  const passed = backend.passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
+  emit({ type: 'phase', phase: 'backend', message: `backend ${backend.detail}${passed ? ` (passed over ${passed})` : ''}` });
+  return backend;
+}
+
+/** Fit the flow's data-dependent transforms (whitening, mixed coordinates) on the training data; a resumed flow has them. */
+function fitTransforms({ built, resume, data, hooks, emit }: Run): void {
+  if (built.whitening && !resume) {
+    if (!data) throw new Error('flow.whiten needs training data to fit on (add a "data" section)');
+    built.whitening.fit(data.x);
+  }
+  // Exploration from one configuration has no data yet: its mixed transform is fitted on the
+  // short MD around the start that also fills its initial buffer (runExplore).
+  if (built.mixed && !resume && data) hooks.fitMixed(built, data.x, emit);
+}
+
+/** Exploration (explore runs; continued from an explore checkpoint), or its outcome as a checkpoint recorded it. */
+async function explorePhase(run: Run): Promise<ExploreOutcome | null> {
+  const { spec, system, resume } = run;
+  run.explored = resume?.buffer ? decodeBuffer(resume.buffer) : null;
+  let outcome = resume?.state.explore && run.explored ? outcomeFrom(resume.state.explore, spec, system, run.explored) : null;
+  if (!run.sampleOnly && (!resume || resume.phase === 'explore')) {
+    const r = await runExplore(run, (st) => {
+      run.explored = { buffer: st.buffer, u: st.u, rc: st.rc };
+      const ex = { iteration: st.iteration, latentStep: st.latentStep, windowAcc: st.windowAcc, totalAcc: st.totalAcc, skippedSteps: st.skippedSteps, seconds: 0, done: false };
+      snapshot(run, 'explore', st.iteration, { stage: 0, stageStep: 0, skippedSteps: 0, explore: ex }, st.adam);
+    });
+    if (r) ((run.explored = r.buffer), (outcome = r.outcome));
+  }
+  return outcome;
+}
+
+/** Staged training (on the data, or on the final exploration buffer); a trained checkpoint's summary where there is nothing to train. */
+async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null): Promise<TrainSummary> {
+  const { spec, system, built, resume, o, emit } = run;
+  if (run.sampleOnly || resume?.phase === 'trained') {
+    return { steps: resume!.step, skippedSteps: resume!.state.skippedSteps, seconds: resume!.state.trainSeconds ?? 0, msPerStep: 0, finalLoss: null };
+  }
+  emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
+  const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
+  const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : undefined;
+  const summary = await train({
+    flow: built.flow,
+    system,
+    stages: spec.training.stages,
+    data: run.data?.x ?? (run.explored ? Float64Array.from(run.explored.buffer) : null),
+    dataTau: spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1),
+    rng: run.rng.train,
+    clipNorm: spec.training.clipNorm,
+    onProgress: (p) => {
+      run.step.now = p.step;
+      emit({ type: 'train', ...p });
+      // ESS over time: ~50 probes per schedule, and the last step.
+      if (p.step % Math.max(1, Math.round(p.totalSteps / 50)) === 0 || p.step === p.totalSteps) {
+        emit({ type: 'ess', step: p.step, essFraction: essProbe(built.flow, system, { n: 512, tau: 1, rng: run.rng.ess }) });
+      }
+    },
+    ...(start ? { start } : {}),
+    onCheckpoint: (p) => snapshot(run, 'train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam),
+    ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const stages = spec.training.stages.length;
+  snapshot(run, 'trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}) }, null);
+  return summary;
+}
+
+/** Samples from the flow at each temperature, in the spec's order. */
+async function samplePhase({ spec, built, system, rng, o, emit }: Run): Promise<{ samples: GeneratedSamples[]; sampleSeconds: number }> {
+  emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
+  const tSample = performance.now();
+  const samples: GeneratedSamples[] = [];
+  for (const tau of spec.sampling.temperatures) {
+    const opts = { n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: rng.sample, ...(o.signal ? { signal: o.signal } : {}) };
+    samples.push(await sampleFlow(built.flow, system, opts));
+  }
+  return { samples, sampleSeconds: (performance.now() - tSample) / 1000 };
+}
+
+interface Analysis {
+  readonly estimates: TemperatureEstimate[];
+  readonly path: RunResult['path'];
+  readonly surface: RunResult['surface'];
+  readonly exploreBasins: ExploreSummary['basins'];
+}
+
+/** Reweighted estimates with the independence-sampler cross-check, the latent path, the surface and the buffer's basins. */
+function analyse(run: Run, samples: readonly GeneratedSamples[]): Analysis {
+  const { spec, system, hooks, built, rng } = run;
+  run.emit({ type: 'phase', phase: 'analyse', message: 'reweighting' });
+  const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
+  const bins = { min: lo, max: hi, n: spec.analysis.bins };
+  const estimates = samples.map((s): TemperatureEstimate => {
+    const e = estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: rng.stats });
+    // The exact-MCMC cross-check over the same proposals; skipped when no weight is finite.
+    if (!s.logw.some(Number.isFinite)) return e;
+    const chain = independenceIndices(s.logw, rng.stats);
+    const states = Int8Array.from(chain.index, (i) => s.state[i]!);
+    return { ...e, mcmc: { acceptance: chain.acceptance, deltaF: chainDeltaF(states) } };
+  });
+  const points = spec.analysis.pathPoints;
+  // Path ends are aligned like the training data: the mixed transform expects aligned configurations.
+  const end = (c: typeof spec.analysis.pathFrom): Float64Array => hooks.align(configuration(system, c));
+  const path = points >= 2 ? latentPath(built.flow, system, end(spec.analysis.pathFrom), end(spec.analysis.pathTo), points) : null;
+  const surface = hooks.surface(samples, estimates, run.data, spec, rng.stats, path);
+  const exploreBasins = run.explored ? hooks.exploreBasins(run.explored.buffer) : null;
+  return { estimates, path, surface, exploreBasins };
+}
+
+/** What the caller persists: the result, the samples, the flow, the buffer and the reference data. */
+function output(run: Run, result: RunResult, samples: GeneratedSamples[]): TrainSampleOutput {
+  const { spec, data, explored, sampleOnly } = run;
+  // "Sample more" reports only its own samples: the buffer belongs to the run it sampled from.
+  const exploredOut = explored && !sampleOnly ? { x: explored.buffer, u: explored.u, rc: explored.rc } : null;
+  const reference = (spec.data?.source === 'metropolis' || spec.data?.source === 'md') && data && !sampleOnly ? data.x : null;
+  return { result, samples, flowBytes: serializeFlow(run.built), explored: exploredOut, reference };
 }
 
 /** A spec's configuration: a state's built-in start, explicit coordinates, or a stored row (`stored`). */
@@ -218,23 +207,16 @@ function outcomeFrom(s: NonNullable<CheckpointState['explore']>, spec: Generator
   return { acceptance: iterations ? s.totalAcc / iterations : 0, finalStep: s.latentStep, skippedSteps: s.skippedSteps, stats: bufferStats(system, b.rc, { min: lo, max: hi, n: spec.analysis.bins }), seconds: s.seconds };
 }
 
-/** The exploration phase of an explore run (null otherwise); trains `built.flow` in place. */
-async function runExplore(
-  spec: GeneratorSpec,
-  system: ModelSystem,
-  built: BuiltFlow,
-  rng: Rng,
-  emit: (e: RunEvent) => void,
-  o: TrainSampleOptions,
-  resume: JobCheckpoint | null,
-  onCheckpoint: (s: ExploreState) => void,
-): Promise<{ buffer: ExploreBuffer; outcome: ExploreOutcome } | null> {
+/** The exploration loop of an explore run (null otherwise); trains `run.built.flow` in place. */
+async function runExplore(run: Run, onCheckpoint: (s: ExploreState) => void): Promise<{ buffer: ExploreBuffer; outcome: ExploreOutcome } | null> {
+  const { spec, system, built, emit, o, resume } = run;
+  const rng = run.rng.train;
   const d = spec.data;
   const e = spec.explore;
   if (d?.source !== 'configuration' || !e) return null;
   const x0 = configuration(system, d.start, o.inputs?.start ?? null);
   const from = resume?.phase === 'explore' && resume.buffer && resume.state.explore ? { ...resume.state.explore, ...decodeBuffer(resume.buffer), adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : null;
-  const initial = !from && built.mixed ? exploreStartMd(system, x0, d.bufferSize, built, rng, emit, o.signal) : undefined;
+  const initial = !from && built.mixed ? run.hooks.exploreStart(x0, d.bufferSize, built, rng, emit, o.signal) : undefined;
   emit({ type: 'phase', phase: 'explore', message: from ? `resuming exploration at iteration ${from.iteration}` : `exploring from one configuration (rc ${system.rc64(x0).toFixed(3)}): ${e.iterations} iterations` });
   const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
   const r = await explore({
@@ -263,26 +245,4 @@ async function runExplore(
     buffer: { buffer: r.buffer, u: r.u, rc: r.rc },
     outcome: { acceptance: r.acceptance, finalStep: r.finalStep, skippedSteps: r.skippedSteps, stats: r.stats, seconds: r.seconds + (from?.seconds ?? 0) },
   };
-}
-
-function makeData(spec: GeneratorSpec, system: ModelSystem, rng: Rng, emit: (e: RunEvent) => void, stored: Float64Array | null, signal?: AbortSignal): TrainingData | null {
-  if (spec.data?.source === 'md') return mdData(spec.data, system, rng, emit, signal);
-  if (spec.data?.source === 'samples') {
-    if (!stored || stored.length === 0 || stored.length % system.dim !== 0) throw new Error(`training data (sample set ${spec.data.setId}) was not loaded or does not match the system's ${system.dim} coordinates`);
-    emit({ type: 'phase', phase: 'data', message: `training data: ${stored.length / system.dim} stored configurations (set ${spec.data.setId})` });
-    return { x: alignMolecule(system, stored), acceptance: Number.NaN, seconds: 0 };
-  }
-  if (spec.data?.source !== 'metropolis') return null;
-  const d = spec.data;
-  emit({ type: 'phase', phase: 'data', message: `Metropolis reference data: ${d.perState} per state` });
-  const t = performance.now();
-  const r = metropolisStates(system, {
-    perState: d.perState,
-    tau: d.temperature,
-    rng,
-    stride: d.stride,
-    burnIn: d.burnIn,
-    ...(d.step !== undefined ? { step: d.step } : {}),
-  });
-  return { x: r.samples, acceptance: r.acceptance, seconds: (performance.now() - t) / 1000 };
 }
