@@ -1,4 +1,4 @@
-// Worker threads cannot take a .ts entry (ENGINEERING-NOTES): register tsx's loader, then import.
+// Worker threads cannot take a .ts entry (docs/architecture.md, "No build step"): register tsx's loader, then import.
 import { register } from 'tsx/esm/api';
 
 register();
