@@ -1,18 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { createSystem } from '../../engine/energies';
 import { formatIssues, parseRunSpec, type RunSpec } from '../../contract/run-spec';
-import { isMoleculeSystem } from '../../contract/systems';
+import { readText } from './read-text';
 import { UsageError } from './usage-error';
 
-/** Read and validate a spec file; every failure is a UsageError naming the file and the field. */
+/**
+ * Read and validate a spec file; every failure is a UsageError naming the file and the field. The
+ * schema checks system params too, so no tfjs system is built here (molecules are built when the
+ * run starts: the backend reads their structure and force field).
+ */
 export async function loadSpec(path: string): Promise<RunSpec> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read spec ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const text = await readText(path, 'spec');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -21,11 +17,5 @@ export async function loadSpec(path: string): Promise<RunSpec> {
   }
   const parsed = parseRunSpec(json);
   if (!parsed.ok) throw new UsageError(`invalid spec ${path}: ${formatIssues(parsed.issues)}`);
-  // Molecules are built when the run starts (the backend reads their structure and force field).
-  try {
-    if (!isMoleculeSystem(parsed.spec.system.name)) createSystem(parsed.spec.system.name, parsed.spec.system.params);
-  } catch (e) {
-    throw new UsageError(`invalid spec ${path}: system.params: ${(e as Error).message}`);
-  }
   return parsed.spec;
 }

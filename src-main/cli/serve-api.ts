@@ -21,8 +21,8 @@ export async function serve(o: ServeOptions): Promise<void> {
   const backend = await createBackend({
     dbPath: o.dbPath,
     owner: `bgw serve on ${o.host}`,
-    ...(o.workers !== undefined ? { workers: o.workers } : {}),
-    ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
+    workers: o.workers,
+    checkpointEverySeconds: o.checkpointEverySeconds,
   });
   const token = generateToken();
   let server;

@@ -1,11 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
-import type { StateDef } from '../../engine/energies/types';
-
-import { normalizedWeights } from '../../engine/reweighting';
-import type { GeneratedSamples } from '../../engine/sampling';
-import type { UmbrellaWindow } from '../../contract/jobs';
+import type { StateDef } from '../../../contract/states';
+import { normalizedWeights } from '../../../engine/reweighting';
+import type { GeneratedSamples } from '../../../engine/sampling';
+import type { UmbrellaWindow } from '../../../contract/jobs';
 
 /** Shortest text that round-trips a float32 (9 significant digits always suffice). */
 function f32(v: number): string {

@@ -1,4 +1,4 @@
-import type { RunProgress } from '../../contract/api';
+import type { RunProgress } from '../../../contract/api';
 
 /**
  * Terminal progress from the backend's progress lines: one self-overwriting line on a TTY (at

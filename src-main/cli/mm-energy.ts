@@ -1,22 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { parsePdb } from '../backend/import/pdb';
+import { readText } from './read-text';
 import { UsageError } from './usage-error';
-
-async function read(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
 
 /**
  * `bgw energy <pdb> --forcefield <xml>`: each model's molecular-mechanics energy in kJ/mol, one
  * line per model, with the terms. The topology (templates, bonds) comes from the first model;
  * every model must list the same atoms.
  */
-export async function energyCommand(pdbPath: string, xmlPath: string, temperature: number): Promise<string> {
-  const [pdbText, xml] = await Promise.all([read(pdbPath, 'structure'), read(xmlPath, 'force field')]);
+export async function mmEnergies(pdbPath: string, xmlPath: string, temperature: number): Promise<string> {
+  const [pdbText, xml] = await Promise.all([readText(pdbPath, 'structure'), readText(xmlPath, 'force field')]);
   let models: Float64Array[];
   try {
     models = parsePdb(pdbText).models;

@@ -1,5 +1,8 @@
 import type { RunResult } from '../../contract/run-result';
 
+/** A figure with `d` decimals; '–' when there is none. */
+export const num = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? '–' : v.toFixed(d));
+
 const pct = (v: number | null, e: number | null): string => (v === null ? '–' : `${(100 * v).toFixed(2)}${e === null || !Number.isFinite(e) ? '' : ` ± ${(100 * e).toFixed(2)}`} %`);
 
 /** Molecule runs: one line per basin, reweighted population against the reference data (MD), and the explored buffer's fractions. */

@@ -1,0 +1,61 @@
+import { Option, type Command } from 'commander';
+import { extname } from 'node:path';
+import { FORCEFIELDS, SYSTEM_NAMES } from '../../../contract/systems';
+import { databasePath, positiveInt } from '../options';
+import { readText } from '../read-text';
+import { UsageError } from '../usage-error';
+
+interface ImportFlags {
+  readonly system: string;
+  readonly format?: string;
+  readonly project?: number;
+  readonly params?: Record<string, number>;
+  readonly forcefield?: string;
+}
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .usage('<file> --system NAME [--format pdb|csv|json] [--project ID] [--params JSON] [--forcefield NAME]')
+    .summary('store configurations (a start, training data, or a molecule)')
+    .description('store configurations: a start, training data, or a molecule (bgw import file.pdb --system molecule --forcefield amber99sbildn)')
+    .argument('<file>', 'a PDB (one configuration per MODEL), CSV or JSON file')
+    .addOption(new Option('--system <name>', 'the system the configurations belong to').choices(SYSTEM_NAMES).makeOptionMandatory())
+    .option('--format <format>', 'pdb, csv or json (default: from the extension)')
+    .option('--project <ID>', 'the project to store the set in (default: the default project)', positiveInt('--project'))
+    .option('--params <JSON>', `the system's parameters, e.g. '{"nSolvent": 36}'`, jsonObject)
+    .addOption(new Option('--forcefield <name>', 'molecules: the shipped force field that types the structure').choices(FORCEFIELDS))
+    .action(async (file: string, flags: ImportFlags, cmd: Command) => {
+      const { openRepos } = await import('../repos');
+      const repos = openRepos(await databasePath(cmd), { create: true });
+      const projectId = flags.project ?? repos.projects.defaultId();
+      if (!repos.projects.get(projectId)) throw new UsageError(`project ${projectId} does not exist`);
+      const { importSampleSet } = await import('../../backend/import/import-set');
+      const format = importFormat(file, flags.format);
+      const text = await readText(file);
+      const system = { name: flags.system, params: flags.params ?? {}, forcefield: flags.forcefield }; // a force-field name here (energy takes an XML path)
+      const set = await importSampleSet(repos.samples, { projectId, system, format, text, name: file }).catch((e: Error) => {
+        throw new UsageError(`cannot import ${file}: ${e.message}`);
+      });
+      const hint = `"system": {"name": "${flags.system}"${flags.system === 'molecule' ? `, "structure": {"setId": ${set.id}}` : ''}}`;
+      process.stdout.write(`imported ${set.n} configuration(s) from ${file} as sample set ${set.id}${set.molecule ? ` (a molecule: run it with ${hint})` : ''}\n`);
+    });
+}
+
+function jsonObject(v: string): Record<string, number> {
+  let value: unknown;
+  try {
+    value = JSON.parse(v);
+  } catch {
+    value = null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`--params must be a JSON object, e.g. '{"nSolvent": 36}'`);
+  return value as Record<string, number>;
+}
+
+/** File format from `--format` or the extension. */
+function importFormat(path: string, flag: string | undefined): 'pdb' | 'csv' | 'json' {
+  const f = (flag ?? extname(path).slice(1)).toLowerCase();
+  if (f === 'pdb' || f === 'csv' || f === 'json') return f;
+  throw new UsageError(`cannot tell the format of ${path}: use --format pdb|csv|json`);
+}

@@ -1,0 +1,24 @@
+import { basinLines } from '../format';
+import type { RunOutcome } from './follow';
+
+const figure = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(3));
+
+/** What `bgw run` and `bgw resume` print on stdout when the run completed: ΔF, ESS, basins, files. */
+export function runSummary({ run, result, files }: RunOutcome): string {
+  const d = result.deltaF;
+  const error = d.value === null || !result.exact ? null : d.value - result.exact.deltaF;
+  const exact = result.exact ? `  (exact ${figure(result.exact.deltaF)}, error ${figure(error)})` : '';
+  const sampling =
+    result.essFraction === null
+      ? `${result.nSamples} umbrella samples in ${result.umbrella?.windows.length ?? 0} windows  ·  `
+      : `ESS ${(100 * result.essFraction).toFixed(1)}% of ${result.nSamples}  ·  ${result.timing.msPerStep.toFixed(1)} ms/step  ·  `;
+  return [
+    `run ${run.id} completed`,
+    `ΔF(${d.B} − ${d.A}) at τ=${result.tau}: ${figure(d.value)} ± ${figure(d.stderr)} kT${exact}`,
+    `${sampling}backend ${result.backend.name}  ·  seed ${result.seed}`,
+    ...basinLines(result),
+    ...files.map((f) => `wrote ${f}`),
+  ]
+    .map((l) => `${l}\n`)
+    .join('');
+}
