@@ -56,8 +56,8 @@ interface SocketLike {
 }
 
 /**
- * Subscribe to `GET /events`. Browsers cannot set headers on a WebSocket, so they send `?token=`;
- * under Node (20 has no global WebSocket) `ws` is loaded on demand and sends the Authorization header.
+ * Subscribe to `GET /events` with the runtime's own WebSocket (browsers, Node ≥ 22). A WebSocket
+ * cannot carry headers, so the token goes as `?token=`.
  * `onClose` hears the close code, e.g. 1013 when the server dropped a client too slow to keep up.
  */
 export function connectEvents(url: string, token: string, onEvent: (m: EventMessage) => void, onClose?: (code: number, reason: string) => void): EventConnection {
@@ -97,12 +97,7 @@ export function connectEvents(url: string, token: string, onEvent: (m: EventMess
 
 async function openSocket(target: URL, token: string): Promise<SocketLike> {
   const Native = (globalThis as { WebSocket?: new (url: string) => SocketLike }).WebSocket;
-  if (Native) {
-    target.searchParams.set('token', token);
-    return new Native(target.href);
-  }
-  // A variable specifier keeps browser bundlers from trying to bundle `ws`.
-  const specifier = 'ws';
-  const { WebSocket: Ws } = (await import(/* @vite-ignore */ specifier)) as typeof import('ws');
-  return new Ws(target.href, { headers: { authorization: `Bearer ${token}` } }) as unknown as SocketLike;
+  if (!Native) throw new Error('connectEvents needs a global WebSocket (every browser; Node 22 or later)');
+  target.searchParams.set('token', token);
+  return new Native(target.href);
 }
