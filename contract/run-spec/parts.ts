@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FORCEFIELDS, isMoleculeSystem, PARAM_NAMES, SYSTEM_NAMES } from '../systems';
+import { FORCEFIELDS, isMoleculeSystem, PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../systems';
 
 // Schema pieces shared by every run method (generator and umbrella sampling).
 
@@ -12,6 +12,15 @@ export const BackendSchema = z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cp
 
 /** A row of a stored sample set (e.g. an imported PDB), as a starting configuration or a structure. */
 export const SetRowSchema = z.object({ setId: z.number().int().positive(), index: z.number().int().min(0).default(0) }).strict();
+
+/** Ranges the engine's systems require (engine/energies/*: their constructors throw otherwise). */
+const integerFrom = (min: number) => (v: number): string | null => (Number.isInteger(v) && v >= min ? null : `must be an integer ≥ ${min}`);
+const above0 = (v: number): string | null => (v > 0 ? null : 'must be > 0');
+const PARAM_CHECKS: Partial<Record<SystemName, Record<string, (v: number) => string | null>>> = {
+  'double-well': { dim: integerFrom(1), a4: above0 },
+  'mueller-brown': { dim: integerFrom(2), k: above0 },
+  dimer: { nSolvent: integerFrom(0), boxHalf: above0 },
+};
 
 export const SystemSchema = z
   .object({
@@ -29,6 +38,11 @@ export const SystemSchema = z
       if (!allowed.includes(key)) {
         ctx.addIssue({ code: 'custom', path: ['params', key], message: `unknown parameter for ${s.name} (allowed: ${allowed.join(', ')})` });
       }
+    }
+    for (const [key, check] of Object.entries(PARAM_CHECKS[s.name] ?? {})) {
+      const v = s.params[key];
+      const problem = v === undefined ? null : check(v);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['params', key], message: problem });
     }
     const t = s.params.temperature;
     if (t !== undefined && !(t > 0 && t <= 5000)) ctx.addIssue({ code: 'custom', path: ['params', 'temperature'], message: 'must be in (0, 5000] K' });

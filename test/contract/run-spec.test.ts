@@ -161,6 +161,20 @@ describe('parseRunSpec: each error names the bad field', () => {
     expectIssueAt(spec, 'system.params.dim');
   });
 
+  it.each([
+    ['double-well', 'dim', 2.5, /integer ≥ 1/],
+    ['double-well', 'a4', 0, /> 0/],
+    ['mueller-brown', 'dim', 1, /integer ≥ 2/],
+    ['mueller-brown', 'k', -0.1, /> 0/],
+    ['dimer', 'nSolvent', -1, /integer ≥ 0/],
+    ['dimer', 'boxHalf', 0, /> 0/],
+  ])('%s param %s = %s out of range → system.params.<name>, as the engine would refuse it', (name, key, value, message) => {
+    const spec = minimal();
+    spec.system = { name, params: { [key]: value } };
+    expectIssueAt(spec, `system.params.${key}`, message);
+    expect(() => createSystem(name as 'dimer', { [key]: value })).toThrow(message);
+  });
+
   it('flow.layers "RX" → flow.layers', () => {
     const spec = minimal();
     spec.flow.layers = 'RX';
