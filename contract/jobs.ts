@@ -16,6 +16,16 @@ export interface JobRequest {
   readonly checkpointEverySeconds: number;
   /** Stored inputs the spec names (data.source "samples", a start row), read by the scheduler. */
   readonly inputs: JobInputs;
+  /** Test-only failure injection (a backend's `faults` hook); never part of a spec. */
+  readonly faults?: JobFaults | undefined;
+}
+
+/** Failures a test injects through the real code path: the energy throws, or the thread dies. */
+export interface JobFaults {
+  /** The system's energy throws from this training step on (the run fails cleanly). */
+  readonly energyThrowsAtStep?: number;
+  /** The worker thread exits with code 3 at this training step, as a native crash would. */
+  readonly workerExitsAtStep?: number;
 }
 
 export interface JobInputs {

@@ -40,7 +40,7 @@ async function start(runId: number, job: JobRequest): Promise<void> {
     points = [];
     lastFlush = performance.now();
   };
-  const exitAt = job.spec.method === 'generator' ? job.spec.faults?.workerExitsAtStep : undefined;
+  const exitAt = job.faults?.workerExitsAtStep;
   const onEvent = (e: RunEvent): void => {
     // Fault injection: the thread dies as a native crash would, without answering.
     if (exitAt !== undefined && e.type === 'train' && e.step >= exitAt) process.exit(3);
@@ -80,6 +80,7 @@ async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
     onCheckpoint: h.onCheckpoint,
     checkpointEverySeconds: job.checkpointEverySeconds,
     inputs: job.inputs,
+    faults: job.faults,
   });
   return { result: r.result, sets: outputSets(job, job.spec, r), flow: r.flowBytes, windows: null };
 }

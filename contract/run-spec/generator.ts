@@ -147,7 +147,6 @@ export const GeneratorSpecSchema = z
       })
       .strict(),
     /** Fault injection, for testing how the backend handles a failing run; never needed otherwise. */
-    faults: z.object({ energyThrowsAtStep: z.number().int().min(1).optional(), workerExitsAtStep: z.number().int().min(1).optional() }).strict().optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -25,6 +25,8 @@ export interface BackendOptions {
   readonly onOutput?: SchedulerOptions['onOutput'];
   /** Start runs left queued by an earlier backend (default true; false for one-shot CLI commands). */
   readonly startQueued?: boolean;
+  /** Tests only: failures to inject into a run's job (the run spec has no such field). */
+  readonly faults?: SchedulerOptions['faults'];
   /** Shown to another process that finds the database locked (e.g. "bgw serve"). */
   readonly owner?: string;
 }
@@ -66,7 +68,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const workers = o.workers ?? (await defaultWorkers());
   const pool = new WorkerPool(workers, { ...(o.cancelGraceMs !== undefined ? { cancelGraceMs: o.cancelGraceMs } : {}) });
   const events = new EventBus();
-  const scheduler = new Scheduler(repos, pool, events, { checkpointEverySeconds: o.checkpointEverySeconds ?? 180, ...(o.onOutput ? { onOutput: o.onOutput } : {}) });
+  const scheduler = new Scheduler(repos, pool, events, { checkpointEverySeconds: o.checkpointEverySeconds ?? 180, onOutput: o.onOutput, faults: o.faults });
   let info: Promise<SystemInfo> | null = null;
   const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
   const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx), ...structureHandlers(ctx) };

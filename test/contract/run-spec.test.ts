@@ -175,6 +175,11 @@ describe('parseRunSpec: each error names the bad field', () => {
     expect(() => createSystem(name as 'dimer', { [key]: value })).toThrow(message);
   });
 
+  it('a spec cannot inject failures: faults is no spec field (tests use the backend hook)', () => {
+    const spec = { ...minimal(), faults: { energyThrowsAtStep: 3 } };
+    expectIssueAt(spec, 'spec', /faults/);
+  });
+
   it('flow.layers "RX" → flow.layers', () => {
     const spec = minimal();
     spec.flow.layers = 'RX';

@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIntegrity } from '../../db';
 import { createBackend, type Backend } from '../../src-main/backend/backend';
 import type { ApiRequest, Channel, EventMessage, RunStatus } from '../../contract/api';
+import type { JobFaults } from '../../contract/jobs';
+import type { RunSpec } from '../../contract/run-spec';
 
 // Three runs on a pool of two workers, against a real SQLite file: one cancelled while it trains,
 // one that fails (its energy throws at step k), and one that completes. The failure must not
 // disturb the others, and everything the finished run produced must be in the database.
 
-const spec = (name: string, stages: object[], extra: object = {}) => ({
+const spec = (name: string, stages: object[]) => ({
   name,
   system: { name: 'double-well' },
   data: { source: 'metropolis', perState: 500, stride: 5, burnIn: 200 },
@@ -18,8 +20,11 @@ const spec = (name: string, stages: object[], extra: object = {}) => ({
   training: { stages },
   sampling: { n: 3000 },
   analysis: { bootstrap: 10, pathPoints: 0 },
-  ...extra,
 });
+
+/** Failures injected by run name through the backend's test hook (the run spec has no such field). */
+const FAULTS: Record<string, JobFaults> = { 'to fail': { energyThrowsAtStep: 25 }, 'worker dies': { workerExitsAtStep: 30 } };
+const injected = ({ spec: s }: { spec: RunSpec }): JobFaults | undefined => FAULTS[s.name ?? ''];
 
 describe('scheduler: three runs on a pool of two', () => {
   let backend: Backend;
@@ -27,7 +32,7 @@ describe('scheduler: three runs on a pool of two', () => {
 
   beforeAll(async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'bgw-sched-')), 'w.db');
-    backend = await createBackend({ dbPath: db, workers: 2, checkpointEverySeconds: 3600 });
+    backend = await createBackend({ dbPath: db, workers: 2, checkpointEverySeconds: 3600, faults: injected });
     backend.events.subscribe((m) => events.push(m));
   });
   afterAll(async () => backend?.close());
@@ -37,7 +42,7 @@ describe('scheduler: three runs on a pool of two', () => {
   it('cancels one, fails one, completes one; the database stays sound', async () => {
     const h = <C extends Channel>(c: C, i: ApiRequest<C>) => backend.call(c, i);
     const long = await h('runs:start', { spec: spec('to cancel', [{ iterations: 20000, lr: 1e-3, batch: 64, wML: 1 }]), seed: 1 });
-    const failing = await h('runs:start', { spec: spec('to fail', [{ iterations: 200, lr: 1e-3, batch: 64, wML: 1, wKL: 1 }], { faults: { energyThrowsAtStep: 25 } }), seed: 2 });
+    const failing = await h('runs:start', { spec: spec('to fail', [{ iterations: 200, lr: 1e-3, batch: 64, wML: 1, wKL: 1 }]), seed: 2 });
     const good = await h('runs:start', { spec: spec('to finish', [{ iterations: 120, lr: 1e-3, batch: 128, wML: 1 }, { iterations: 60, lr: 1e-3, batch: 128, wML: 1, wKL: 0.5 }]), seed: 3 });
     // Two workers: the third waits.
     expect((await h('runs:get', { id: good.id })).status).toBe('queued');
@@ -105,9 +110,9 @@ describe('scheduler: three runs on a pool of two', () => {
 describe('scheduler: a worker that dies', () => {
   it('fails its run with the exit, and the next run completes on a fresh worker', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'bgw-sched-exit-')), 'w.db');
-    const backend = await createBackend({ dbPath: db, workers: 1 });
+    const backend = await createBackend({ dbPath: db, workers: 1, faults: injected });
     try {
-      const dies = await backend.call('runs:start', { spec: spec('worker dies', [{ iterations: 200, lr: 1e-3, batch: 64, wML: 1 }], { faults: { workerExitsAtStep: 30 } }), seed: 1 });
+      const dies = await backend.call('runs:start', { spec: spec('worker dies', [{ iterations: 200, lr: 1e-3, batch: 64, wML: 1 }]), seed: 1 });
       const next = await backend.call('runs:start', { spec: spec('after the crash', [{ iterations: 40, lr: 1e-3, batch: 64, wML: 1 }]), seed: 2 });
       const [a, b] = await Promise.all([backend.scheduler.waitFor(dies.id), backend.scheduler.waitFor(next.id)]);
       expect(a.status).toBe('failed');

@@ -1,5 +1,5 @@
 import type { RunEvent } from '../../contract/run-result';
-import type { JobInputs } from '../../contract/jobs';
+import type { JobFaults, JobInputs } from '../../contract/jobs';
 import type { GeneratorSpec } from '../../contract/run-spec';
 import type { CheckpointState, ExploreBuffer, JobCheckpoint } from '../../contract/checkpoint';
 import { withFault } from '../../engine/energies/faulty';
@@ -32,6 +32,8 @@ export interface TrainSampleOptions {
   readonly checkpointEverySeconds?: number;
   /** Stored data the spec refers to (`data.source: "samples"`, a start `{setId, index}`). */
   readonly inputs?: JobInputs;
+  /** Tests only: make the energy throw from a training step on. */
+  readonly faults?: JobFaults | undefined;
 }
 
 /** What the phases of one generator run share; made once by `setUp`. */
@@ -59,7 +61,7 @@ export interface Run {
 export function setUp(spec: GeneratorSpec, o: TrainSampleOptions, emit: Emit): Run {
   const step = { now: 0 };
   const base = createSystem(spec.system.name, spec.system.params, o.inputs?.molecule ?? null);
-  const failAt = spec.faults?.energyThrowsAtStep;
+  const failAt = o.faults?.energyThrowsAtStep;
   const system = failAt ? withFault(base, () => step.now + 1 >= failAt, `injected fault: energy threw at training step ${failAt}`) : base;
   // The one place that asks what kind of system this is.
   const hooks = isMoleculeSystem(system) ? moleculeHooks(system) : modelSystemHooks(system);

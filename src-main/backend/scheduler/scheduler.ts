@@ -1,7 +1,8 @@
 import type { Repositories } from '../../../db';
 import type { RunJob } from '../../../db/repositories/runs';
 import type { RunDto, RunStatus } from '../../../contract/api';
-import type { JobOutput, JobRequest } from '../../../contract/jobs';
+import type { JobFaults, JobOutput, JobRequest } from '../../../contract/jobs';
+import type { RunSpec } from '../../../contract/run-spec';
 import type { MoleculeSource } from '../../../contract/systems';
 import { readRunInputs } from './stored-inputs';
 import { resolveMolecule } from '../molecules';
@@ -12,7 +13,9 @@ export interface SchedulerOptions {
   /** Mid-stage checkpoint interval; stage ends always checkpoint. */
   readonly checkpointEverySeconds: number;
   /** Sees each finished job's output before it is persisted (`bgw run --out` writes files from it). */
-  readonly onOutput?: (runId: number, output: JobOutput) => Promise<void>;
+  readonly onOutput?: ((runId: number, output: JobOutput) => Promise<void>) | undefined;
+  /** Tests only: failures to inject into a run's job. */
+  readonly faults?: ((run: { runId: number; spec: RunSpec }) => JobFaults | undefined) | undefined;
 }
 
 const FINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
@@ -170,7 +173,7 @@ export class Scheduler {
    * run of a molecule needs its structure and force field.
    */
   private request(runId: number, job: RunJob): { request: JobRequest; molecule: MoleculeSource | null } {
-    const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds };
+    const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds, faults: this.o.faults?.({ runId, spec: job.spec }) };
     // Runs stored before runs kept their molecule resolve it now, as they did when started.
     const molecule = job.molecule ?? resolveMolecule(job.spec.system, this.repos.samples);
     if (job.kind === 'sample') {

@@ -5,7 +5,7 @@ import { PRESETS } from '../../state/new-run.svelte';
 // away from is kept here, so switching back restores it (until another preset is loaded).
 
 type Json = Record<string, unknown>;
-const GENERATOR_KEYS = ['backend', 'data', 'explore', 'flow', 'training', 'sampling', 'faults'] as const;
+const GENERATOR_KEYS = ['backend', 'data', 'explore', 'flow', 'training', 'sampling'] as const;
 const UMBRELLA_KEYS = ['umbrella'] as const;
 const DATA_DEFAULTS: Record<string, Json> = { metropolis: { perState: 10000 }, configuration: { start: 'A' }, samples: {} };
 
