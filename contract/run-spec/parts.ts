@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COMPUTE_CHOICES } from '../compute';
 import { FORCEFIELDS, isMoleculeSystem, PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../systems';
 
 // Schema pieces shared by every run method (generator and umbrella sampling).
@@ -8,7 +9,7 @@ export const temperatures = z.array(positive).min(1).max(16);
 /** Temperatures that each produce their own output (files, estimates): repeats make no sense. */
 export const distinctTemperatures = temperatures.refine((t) => new Set(t).size === t.length, 'temperatures must be distinct');
 
-export const BackendSchema = z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto');
+export const BackendSchema = z.enum(COMPUTE_CHOICES).default('auto');
 
 /** A row of a stored sample set (e.g. an imported PDB), as a starting configuration or a structure. */
 export const SetRowSchema = z.object({ setId: z.number().int().positive(), index: z.number().int().min(0).default(0) }).strict();
