@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Rational-quadratic splines (Durkan et al. 2019, "Neural Spline Flows"; docs/science.md), batched
+ * over [batch, dims] with per-element parameters. Each dimension d has an interval [lo_d, hi_d]
+ * split into K bins whose widths and heights come from softmaxes (so the spline maps the interval
+ * onto itself) and K + 1 knot derivatives from softpluses.
+ * - bounded dims: the end derivatives are 1 and the map is the identity outside the interval
+ *   (linear tails), so the layer is a bijection of R with a continuous derivative;
+ * - periodic dims (torsions): the end derivative is shared (d_K = d_0), so the map is a circle
+ *   diffeomorphism of [lo, hi) with f(lo) = lo, f(hi) = hi and a derivative continuous across the
+ *   seam; values are expected inside the interval (the flow keeps them there).
+ * Hand-written here: tfjs has no spline op.
+ */
+
+/** Smallest bin width / height (fraction of the interval) and knot derivative, as in nflows. */
+export const MIN_BIN = 1e-3;
+export const MIN_DERIVATIVE = 1e-3;
+
+/** Per-dimension constants of one spline transform (tensors kept by the owning layer). */
+export interface SplineDomain {
+  /** Lower end of each dimension's interval, [D]. */
+  readonly lo: tf.Tensor1D;
+  /** hi − lo, [D]. */
+  readonly width: tf.Tensor1D;
+  /** 1 for a periodic dimension, 0 for a bounded one, [D]. */
+  readonly periodic: tf.Tensor1D;
+}
+
+/** Raw parameters per dimension: K width logits, K height logits, K + 1 derivative pre-activations. */
+export const paramsPerDim = (bins: number): number => 3 * bins + 1;
+
+interface Knots {
+  /** [B, D, K + 1] knot positions on the input and output sides. */
+  readonly x: tf.Tensor3D;
+  readonly y: tf.Tensor3D;
+  /** [B, D, K + 1] derivatives at the knots. */
+  readonly d: tf.Tensor3D;
+}
+
+/** Knot positions lo + width·(0, c_1, …, c_{K−1}, 1) from softmaxed bin sizes (ends exact). */
+function knotPositions(logits: tf.Tensor3D, bins: number, lo: tf.Tensor3D, width: tf.Tensor3D): tf.Tensor3D {
+  const [b, d] = logits.shape;
+  const sizes = tf.add(MIN_BIN, tf.mul(1 - MIN_BIN * bins, tf.softmax(logits)));
+  const inner = tf.slice(tf.cumsum(sizes, 2), [0, 0, 0], [b, d, bins - 1]);
+  const unit = tf.concat([tf.zeros([b, d, 1]), inner, tf.ones([b, d, 1])], 2);
+  return tf.add(lo, tf.mul(width, unit)) as tf.Tensor3D;
+}
+
+function knots(raw: tf.Tensor2D, bins: number, dom: SplineDomain): Knots {
+  const b = raw.shape[0];
+  const dims = dom.lo.shape[0];
+  const p = tf.reshape(raw, [b, dims, paramsPerDim(bins)]) as tf.Tensor3D;
+  const lo = tf.reshape(dom.lo, [1, dims, 1]) as tf.Tensor3D;
+  const width = tf.reshape(dom.width, [1, dims, 1]) as tf.Tensor3D;
+  const x = knotPositions(tf.slice(p, [0, 0, 0], [b, dims, bins]), bins, lo, width);
+  const y = knotPositions(tf.slice(p, [0, 0, bins], [b, dims, bins]), bins, lo, width);
+  const free = tf.add(MIN_DERIVATIVE, tf.softplus(tf.slice(p, [0, 0, 2 * bins], [b, dims, bins + 1])));
+  // Periodic: d_K := d_0 (one derivative at the seam). Bounded: d_0 = d_K = 1 (identity tails).
+  const first = tf.slice(free, [0, 0, 0], [b, dims, 1]);
+  const periodicD = tf.concat([tf.slice(free, [0, 0, 0], [b, dims, bins]), first], 2);
+  const boundedD = tf.concat([tf.ones([b, dims, 1]), tf.slice(free, [0, 0, 1], [b, dims, bins - 1]), tf.ones([b, dims, 1])], 2);
+  const m = tf.reshape(dom.periodic, [1, dims, 1]);
+  const d = tf.add(tf.mul(m, periodicD), tf.mul(tf.sub(1, m), boundedD)) as tf.Tensor3D;
+  return { x, y, d };
+}
+
+/** One-hot [B, D, K] of the bin each value falls in, searched on `edges` ([B, D, K + 1]). */
+function binOf(v: tf.Tensor2D, edges: tf.Tensor3D, bins: number): tf.Tensor3D {
+  const [b, d] = v.shape;
+  const inner = tf.slice(edges, [0, 0, 1], [b, d, bins - 1]);
+  const index = tf.sum(tf.cast(tf.greaterEqual(tf.expandDims(v, 2), inner), 'int32'), 2);
+  return tf.oneHot(tf.reshape(index, [-1]), bins).reshape([b, d, bins]).toFloat() as tf.Tensor3D;
+}
+
+/** Σ_k onehot·t over the bins: t[..., bin]. `t` is [B, D, K] (a slice of the knot arrays). */
+const pick = (onehot: tf.Tensor3D, t: tf.Tensor3D): tf.Tensor2D => tf.sum(tf.mul(onehot, t), 2) as tf.Tensor2D;
+
+function lower(t: tf.Tensor3D, bins: number): tf.Tensor3D {
+  return tf.slice(t, [0, 0, 0], [t.shape[0], t.shape[1], bins]);
+}
+function upper(t: tf.Tensor3D, bins: number): tf.Tensor3D {
+  return tf.slice(t, [0, 0, 1], [t.shape[0], t.shape[1], bins]);
+}
+
+/**
+ * Apply the spline (or its inverse) to `v` [B, D] with conditioner output `raw` [B, D·(3K+1)].
+ * Returns the transformed values and log|dy/dv| summed over the dimensions, [B].
+ */
+export function rqSpline(v: tf.Tensor2D, raw: tf.Tensor2D, bins: number, dom: SplineDomain, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+  const k = knots(raw, bins, dom);
+  const hiEdge = tf.add(dom.lo, dom.width);
+  // Inside the interval (always, for periodic dims); bounded dims pass through unchanged outside it.
+  const inside = tf.logicalOr(tf.logicalAnd(tf.greaterEqual(v, dom.lo), tf.lessEqual(v, hiEdge)), tf.cast(dom.periodic, 'bool'));
+  const clamped = tf.minimum(tf.maximum(v, dom.lo), hiEdge) as tf.Tensor2D;
+  const onehot = binOf(clamped, inverse ? k.y : k.x, bins);
+  const xk = pick(onehot, lower(k.x, bins));
+  const wk = tf.sub(pick(onehot, upper(k.x, bins)), xk);
+  const yk = pick(onehot, lower(k.y, bins));
+  const hk = tf.sub(pick(onehot, upper(k.y, bins)), yk);
+  const dk = pick(onehot, lower(k.d, bins));
+  const dk1 = pick(onehot, upper(k.d, bins));
+  const s = tf.div(hk, wk);
+  const curve = tf.sub(tf.add(dk1, dk), tf.mul(2, s));
+  let xi: tf.Tensor2D;
+  let out: tf.Tensor2D;
+  if (!inverse) {
+    xi = tf.clipByValue(tf.div(tf.sub(clamped, xk), wk), 0, 1) as tf.Tensor2D;
+    const t = tf.mul(xi, tf.sub(1, xi));
+    const num = tf.mul(hk, tf.add(tf.mul(s, tf.square(xi)), tf.mul(dk, t)));
+    out = tf.add(yk, tf.div(num, tf.add(s, tf.mul(curve, t)))) as tf.Tensor2D;
+  } else {
+    const dy = tf.sub(clamped, yk);
+    const a = tf.add(tf.mul(hk, tf.sub(s, dk)), tf.mul(dy, curve));
+    const bq = tf.sub(tf.mul(hk, dk), tf.mul(dy, curve));
+    const c = tf.mul(tf.neg(s), dy);
+    const disc = tf.relu(tf.sub(tf.square(bq), tf.mul(4, tf.mul(a, c))));
+    // The root in [0, 1], in the form that stays accurate when a → 0 (Durkan et al., eq. 29).
+    xi = tf.clipByValue(tf.div(tf.mul(2, c), tf.sub(tf.neg(bq), tf.sqrt(disc))), 0, 1) as tf.Tensor2D;
+    out = tf.add(xk, tf.mul(xi, wk)) as tf.Tensor2D;
+  }
+  const t = tf.mul(xi, tf.sub(1, xi));
+  const denom = tf.add(s, tf.mul(curve, t));
+  const slope = tf.div(
+    tf.mul(tf.square(s), tf.add(tf.add(tf.mul(dk1, tf.square(xi)), tf.mul(tf.mul(2, s), t)), tf.mul(dk, tf.square(tf.sub(1, xi))))),
+    tf.square(denom),
+  );
+  const logSlope = tf.where(inside, tf.log(slope), tf.zerosLike(slope));
+  const y = tf.where(inside, out, v) as tf.Tensor2D;
+  const ld = tf.sum(logSlope, 1) as tf.Tensor1D;
+  return { y, logDet: inverse ? tf.neg(ld) : ld };
+}
