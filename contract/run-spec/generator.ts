@@ -112,6 +112,29 @@ export const ExploreSchema = z
   .strict()
   .superRefine(checkLoss);
 
+/**
+ * Spline settings: K bins on an interval, identity outside it. Without `interval` each coordinate's
+ * interval is fitted on the training data (its range plus 10 % margins; [−5, 5] with no data);
+ * torsions of mixed coordinates always use their exact circle.
+ */
+const SplineSchema = z
+  .object({
+    bins: z.number().int().min(2).max(64).default(8),
+    interval: z
+      .tuple([z.number(), z.number()])
+      .refine(([lo, hi]) => hi > lo, 'the interval [lo, hi] needs hi > lo (a positive width)')
+      .optional(),
+  })
+  .strict();
+
+function checkFlow(flow: { layers: string; spline?: unknown }, ctx: z.RefinementCtx): void {
+  const splines = flow.layers.includes('Q');
+  if (splines && /[^QP]/.test(flow.layers)) {
+    ctx.addIssue({ code: 'custom', path: ['layers'], message: 'a spline flow (Q) takes only Q and P layers: affine layers would move torsions off their circle' });
+  }
+  if (flow.spline !== undefined && !splines) ctx.addIssue({ code: 'custom', path: ['spline'], message: 'spline settings need Q layers in flow.layers' });
+}
+
 export const GeneratorSpecSchema = z
   .object({
     ...commonFields,
@@ -121,7 +144,7 @@ export const GeneratorSpecSchema = z
     explore: ExploreSchema.optional(),
     flow: z
       .object({
-        layers: z.string().regex(/^[RNSP]+$/, 'use the letters R, N, S, P (e.g. "RRRR")').max(64),
+        layers: z.string().regex(/^[RNQSP]+$/, 'use the letters R, N, Q, S, P (e.g. "RRRR", or "QQQQ" for neural splines)').max(64),
         hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
         sScale: positive.max(10).default(1),
         whiten: z.boolean().default(false),
@@ -130,8 +153,11 @@ export const GeneratorSpecSchema = z
          * the 6 rigid-body DOF + internal coordinates of the rest) on the x side, fitted on the data.
          */
         coordinates: z.enum(['cartesian', 'mixed']).default('cartesian'),
+        /** Q layers (rational-quadratic spline couplings): bins per spline and, optionally, a fixed interval. */
+        spline: SplineSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine(checkFlow),
     training: z
       .object({
         clipNorm: positive.default(100),
@@ -146,7 +172,6 @@ export const GeneratorSpecSchema = z
         chunk: z.number().int().min(1).max(1e6).default(8192),
       })
       .strict(),
-    /** Fault injection, for testing how the backend handles a failing run; never needed otherwise. */
   })
   .strict()
   .superRefine((spec, ctx) => {

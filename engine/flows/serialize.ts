@@ -8,11 +8,12 @@ const MAGIC = 0x46574742; // "BGWF" little-endian
 
 const HeaderSchema = z.object({
   arch: z.object({
-    layers: z.string().regex(/^[RNSP]{1,64}$/),
+    layers: z.string().regex(/^[RNQSP]{1,64}$/),
     hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
     sScale: z.number().positive(),
     whiten: z.boolean(),
     coordinates: z.enum(['cartesian', 'mixed']).optional(),
+    spline: z.object({ bins: z.number().int().min(2).max(64), interval: z.tuple([z.number(), z.number()]).optional() }).optional(),
   }),
   dim: z.number().int().min(1).max(100_000),
   /** The x-side dimension and, for mixed coordinates, the topology the transform is built from. */

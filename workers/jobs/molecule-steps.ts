@@ -10,6 +10,7 @@ import type { GeneratedSamples } from '../../engine/sampling';
 import { project, surfaceEstimate } from '../../engine/surface';
 import type { TrainingData } from './assemble-result';
 import type { Emit, MdSpec, RunSystemHooks } from './system-hooks';
+import { fitSplineDomains, isSplineFlow } from '../../engine/flows/spline/fit-domain';
 
 /**
  * A generator run's molecule steps (the `RunSystemHooks` of a molecule): MD data, alignment,
@@ -71,6 +72,8 @@ function exploreStartMd(system: MoleculeSystem, x0: Float64Array, frames: number
   const x = alignMolecule(system, md.x);
   emit({ type: 'phase', phase: 'explore', message: `initial buffer: ${frames} frames of ${(frames * 20) / 1000} ps MD around the start (${md.seconds.toFixed(1)} s)` });
   fitMixed(built, x, emit);
+  // A basin's MD is no range for the splines to cover: torsions get their circles, the rest keeps its interval.
+  if (isSplineFlow(built)) fitSplineDomains(built, null);
   return Float32Array.from(x);
 }
 

@@ -16,6 +16,7 @@ import { assembleResult, type ExploreOutcome } from './assemble-result';
 import { decodeAdam, decodeBuffer } from './checkpoint';
 import type { Emit } from './system-hooks';
 import { setUp, snapshot, type Run, type TrainSampleOptions } from './train-setup';
+import { fitSplineDomains, isSplineFlow } from '../../engine/flows/spline/fit-domain';
 
 export type { TrainSampleOptions } from './train-setup';
 
@@ -81,6 +82,8 @@ function fitTransforms({ built, resume, data, hooks, emit }: Run): void {
   // Exploration from one configuration has no data yet: its mixed transform is fitted on the
   // short MD around the start that also fills its initial buffer (runExplore).
   if (built.mixed && !resume && data) hooks.fitMixed(built, data.x, emit);
+  // Spline intervals come from the data as the couplings see it (through the transforms just fitted).
+  if (isSplineFlow(built) && !resume && (data || !built.mixed)) fitSplineDomains(built, data?.x ?? null);
 }
 
 /** Exploration (explore runs; continued from an explore checkpoint), or its outcome as a checkpoint recorded it. */

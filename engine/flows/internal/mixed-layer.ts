@@ -89,6 +89,21 @@ export class MixedCoordinatesLayer implements Flow {
     });
   }
 
+  /** Whether latent coordinate i is a torsion: periodic, on (−π/σ_i, π/σ_i]. */
+  isPeriodic(i: number): boolean {
+    return i >= this.nc + 2 * this.nl && i < this.dim;
+  }
+
+  /** Each latent coordinate's circle [lo, lo + width) (torsions: width 2π/σ), null for the others. */
+  circles(): ({ lo: number; width: number } | null)[] {
+    const sd = this.icStd.dataSync();
+    return Array.from({ length: this.dim }, (_, i) => {
+      if (!this.isPeriodic(i)) return null;
+      const sigma = sd[i - this.nc]!;
+      return { lo: -Math.PI / sigma, width: (2 * Math.PI) / sigma };
+    });
+  }
+
   /** log|det J_zx| from the (unstandardised) internal coordinates q = [r | θ | φ]. */
   private logDetZX(q: tf.Tensor2D): tf.Tensor1D {
     const r = tf.slice(q, [0, 0], [-1, this.nl]), theta = tf.slice(q, [0, this.nl], [-1, this.nl]);

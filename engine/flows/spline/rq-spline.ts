@@ -27,6 +27,9 @@ export interface SplineDomain {
   readonly periodic: tf.Tensor1D;
 }
 
+/** softplus(DERIVATIVE_SHIFT) + MIN_DERIVATIVE = 1: all-zero raw parameters give the identity. */
+const DERIVATIVE_SHIFT = Math.log(Math.expm1(1 - MIN_DERIVATIVE));
+
 /** Raw parameters per dimension: K width logits, K height logits, K + 1 derivative pre-activations. */
 export const paramsPerDim = (bins: number): number => 3 * bins + 1;
 
@@ -55,7 +58,7 @@ function knots(raw: tf.Tensor2D, bins: number, dom: SplineDomain): Knots {
   const width = tf.reshape(dom.width, [1, dims, 1]) as tf.Tensor3D;
   const x = knotPositions(tf.slice(p, [0, 0, 0], [b, dims, bins]), bins, lo, width);
   const y = knotPositions(tf.slice(p, [0, 0, bins], [b, dims, bins]), bins, lo, width);
-  const free = tf.add(MIN_DERIVATIVE, tf.softplus(tf.slice(p, [0, 0, 2 * bins], [b, dims, bins + 1])));
+  const free = tf.add(MIN_DERIVATIVE, tf.softplus(tf.add(tf.slice(p, [0, 0, 2 * bins], [b, dims, bins + 1]), DERIVATIVE_SHIFT)));
   // Periodic: d_K := d_0 (one derivative at the seam). Bounded: d_0 = d_K = 1 (identity tails).
   const first = tf.slice(free, [0, 0, 0], [b, dims, 1]);
   const periodicD = tf.concat([tf.slice(free, [0, 0, 0], [b, dims, bins]), first], 2);
@@ -90,8 +93,10 @@ function upper(t: tf.Tensor3D, bins: number): tf.Tensor3D {
 export function rqSpline(v: tf.Tensor2D, raw: tf.Tensor2D, bins: number, dom: SplineDomain, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
   const k = knots(raw, bins, dom);
   const hiEdge = tf.add(dom.lo, dom.width);
-  // Inside the interval (always, for periodic dims); bounded dims pass through unchanged outside it.
-  const inside = tf.logicalOr(tf.logicalAnd(tf.greaterEqual(v, dom.lo), tf.lessEqual(v, hiEdge)), tf.cast(dom.periodic, 'bool'));
+  // 1 inside the interval (always, for periodic dims), else 0: bounded dims pass through unchanged
+  // outside it. Built from sign(), which has a (zero) gradient: logical ops have none in tfjs.
+  const step = (t: tf.Tensor): tf.Tensor => tf.mul(0.5, tf.add(tf.sign(t), 1));
+  const inside = tf.maximum(tf.mul(step(tf.sub(v, dom.lo)), step(tf.sub(hiEdge, v))), dom.periodic) as tf.Tensor2D;
   const clamped = tf.minimum(tf.maximum(v, dom.lo), hiEdge) as tf.Tensor2D;
   const onehot = binOf(clamped, inverse ? k.y : k.x, bins);
   const xk = pick(onehot, lower(k.x, bins));
@@ -125,8 +130,8 @@ export function rqSpline(v: tf.Tensor2D, raw: tf.Tensor2D, bins: number, dom: Sp
     tf.mul(tf.square(s), tf.add(tf.add(tf.mul(dk1, tf.square(xi)), tf.mul(tf.mul(2, s), t)), tf.mul(dk, tf.square(tf.sub(1, xi))))),
     tf.square(denom),
   );
-  const logSlope = tf.where(inside, tf.log(slope), tf.zerosLike(slope));
-  const y = tf.where(inside, out, v) as tf.Tensor2D;
+  const logSlope = tf.mul(inside, tf.log(slope));
+  const y = tf.add(tf.mul(inside, out), tf.mul(tf.sub(1, inside), v)) as tf.Tensor2D;
   const ld = tf.sum(logSlope, 1) as tf.Tensor1D;
   return { y, logDet: inverse ? tf.neg(ld) : ld };
 }

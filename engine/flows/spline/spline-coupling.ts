@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../../rng';
+import { Mlp } from '../mlp';
+import { constMatMul, permutationMatrices, permuteColumns } from '../permute';
+import { newVariable, type Flow } from '../types';
+import { paramsPerDim, rqSpline, type SplineDomain } from './rq-spline';
+
+export interface SplineStackOptions {
+  readonly dim: number;
+  /** Number of couplings; coupling i updates the odd half if i is even, else the even half. */
+  readonly couplings: number;
+  readonly hidden: readonly number[];
+  readonly bins: number;
+  /** Which coordinates (in this stack's input order) are periodic: circular splines, (cos, sin) features. */
+  readonly periodic: readonly boolean[];
+  /** The interval of the other coordinates until `setDomain` fits them (periodic ones start on [−π, π)). */
+  readonly interval: readonly [number, number];
+  readonly rng: Rng;
+}
+
+/** Columns of one half as conditioner features: raw values, and (cos, sin) of each periodic one. */
+interface Features {
+  readonly plain: { M: tf.Tensor2D; MT: tf.Tensor2D } | null;
+  readonly angles: { M: tf.Tensor2D; MT: tf.Tensor2D } | null;
+  readonly size: number;
+}
+
+/**
+ * Neural-spline couplings (Durkan et al. 2019) over alternating halves (even/odd coordinates), the
+ * spline counterpart of `CouplingStack`: each coupling's MLP sees one half and emits, per
+ * coordinate of the other half, the 3K + 1 parameters of a rational-quadratic spline
+ * (`rq-spline.ts`). Periodic coordinates get circular splines and enter conditioners as (cos, sin).
+ * The per-coordinate intervals are fixed (non-trainable) variables set by `setDomain` from the data
+ * the flow is fitted on, so they are saved with the weights. The last layer of every MLP starts at
+ * zero, so the stack starts as the identity.
+ */
+export class SplineCouplingStack implements Flow {
+  readonly dim: number;
+  readonly bins: number;
+  readonly periodic: readonly boolean[];
+  /** Interval lower ends and widths, in this stack's coordinate order. */
+  readonly lo: tf.Variable<tf.Rank.R1>;
+  readonly width: tf.Variable<tf.Rank.R1>;
+  private readonly mask: tf.Tensor1D;
+  private readonly couplings: { net: Mlp; updatesOdd: boolean; features: Features }[];
+  private readonly split: { P: tf.Tensor2D; PT: tf.Tensor2D } | null;
+  private readonly nEven: number;
+
+  constructor(o: SplineStackOptions) {
+    if (o.dim < 2) throw new Error('coupling layers need dim ≥ 2');
+    if (o.periodic.length !== o.dim) throw new Error(`spline couplings: ${o.periodic.length} periodic flags for ${o.dim} coordinates`);
+    this.dim = o.dim;
+    this.bins = o.bins;
+    this.periodic = o.periodic;
+    this.nEven = Math.ceil(o.dim / 2);
+    const even = Array.from({ length: this.nEven }, (_, i) => 2 * i);
+    const odd = Array.from({ length: o.dim - this.nEven }, (_, i) => 2 * i + 1);
+    const order = [...even, ...odd];
+    this.split = order.every((v, i) => v === i) ? null : permutationMatrices(order);
+    const [a, b] = o.interval;
+    this.lo = newVariable(() => tf.tensor1d(o.periodic.map((p) => (p ? -Math.PI : a))), false);
+    this.width = newVariable(() => tf.tensor1d(o.periodic.map((p) => (p ? 2 * Math.PI : b - a))), false);
+    this.mask = tf.keep(tf.tensor1d(order.map((i) => (o.periodic[i] ? 1 : 0))));
+    const halves = [even.map((i) => o.periodic[i]!), odd.map((i) => o.periodic[i]!)];
+    this.couplings = Array.from({ length: o.couplings }, (_, i) => {
+      const updatesOdd = i % 2 === 0;
+      const features = featureMap(halves[updatesOdd ? 0 : 1]!);
+      const nOut = (updatesOdd ? odd.length : this.nEven) * paramsPerDim(o.bins);
+      return { updatesOdd, features, net: new Mlp([features.size, ...o.hidden, nOut], o.rng) };
+    });
+  }
+
+  /** Set every coordinate's interval (this stack's order): [lo, lo + width]. */
+  setDomain(lo: ArrayLike<number>, width: ArrayLike<number>): void {
+    if (lo.length !== this.dim || width.length !== this.dim) throw new Error('spline couplings: one interval per coordinate');
+    for (let i = 0; i < this.dim; i++) if (!(Number.isFinite(lo[i]!) && width[i]! > 0 && Number.isFinite(width[i]!))) throw new Error(`spline couplings: coordinate ${i} has no finite interval of positive width`);
+    tf.tidy(() => {
+      this.lo.assign(tf.tensor1d(Array.from(lo)));
+      this.width.assign(tf.tensor1d(Array.from(width)));
+    });
+  }
+
+  forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const { y, logDet } = this.run(z, false);
+    return { x: y, logDet };
+  }
+
+  inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const { y, logDet } = this.run(x, true);
+    return { z: y, logDet };
+  }
+
+  /** The trainable conditioners, then the fitted intervals. */
+  variables(): tf.Variable[] {
+    return [...this.couplings.map((c) => c.net.theta), this.lo, this.width];
+  }
+
+  dispose(): void {
+    this.couplings.forEach((c) => {
+      c.net.dispose();
+      for (const m of [c.features.plain, c.features.angles]) if (m) tf.dispose([m.M, m.MT]);
+    });
+    if (this.split) tf.dispose([this.split.P, this.split.PT]);
+    tf.dispose([this.lo, this.width, this.mask]);
+  }
+
+  private run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const n = input.shape[0];
+    const nOdd = this.dim - this.nEven;
+    const halves = this.split ? permuteColumns(input, this.split.P, this.split.PT) : input;
+    const ordered = (v: tf.Tensor1D): tf.Tensor1D => (this.split ? (tf.reshape(tf.matMul(tf.reshape(v, [1, -1]), this.split.P), [-1]) as tf.Tensor1D) : v);
+    const lo = ordered(this.lo), width = ordered(this.width);
+    const part = (v: tf.Tensor1D, odd: boolean): tf.Tensor1D => (odd ? tf.slice(v, [this.nEven], [nOdd]) : tf.slice(v, [0], [this.nEven]));
+    const domain = (odd: boolean): SplineDomain => ({ lo: part(lo, odd), width: part(width, odd), periodic: part(this.mask, odd) });
+    const domains = [domain(false), domain(true)] as const;
+    let even = tf.slice(halves, [0, 0], [n, this.nEven]) as tf.Tensor2D;
+    let odd = tf.slice(halves, [0, this.nEven], [n, nOdd]) as tf.Tensor2D;
+    const order = inverse ? [...this.couplings].reverse() : this.couplings;
+    const terms: tf.Tensor1D[] = [];
+    for (const c of order) {
+      const cond = c.updatesOdd ? even : odd;
+      const condDomain = domains[c.updatesOdd ? 0 : 1];
+      const raw = c.net.apply(features(cond, c.features, condDomain));
+      const r = rqSpline(c.updatesOdd ? odd : even, raw, this.bins, domains[c.updatesOdd ? 1 : 0], inverse);
+      terms.push(r.logDet);
+      if (c.updatesOdd) odd = r.y;
+      else even = r.y;
+    }
+    const merged = tf.concat([even, odd], 1);
+    const y = this.split ? permuteColumns(merged, this.split.PT, this.split.P) : merged;
+    return { y, logDet: terms.length ? (tf.addN(terms) as tf.Tensor1D) : tf.zeros([n]) };
+  }
+}
+
+/** Selection matrices for a half's plain and periodic columns (null where there are none). */
+function featureMap(periodic: readonly boolean[]): Features {
+  const select = (want: boolean): { M: tf.Tensor2D; MT: tf.Tensor2D } | null => {
+    const cols = periodic.flatMap((p, i) => (p === want ? [i] : []));
+    if (!cols.length) return null;
+    const m = new Float32Array(periodic.length * cols.length);
+    cols.forEach((src, j) => (m[src * cols.length + j] = 1));
+    const M = tf.keep(tf.tensor2d(m, [periodic.length, cols.length]));
+    return { M, MT: tf.keep(tf.transpose(M)) };
+  };
+  const nPeriodic = periodic.filter(Boolean).length;
+  // All plain: the half itself is the feature vector (no selection matmul).
+  if (nPeriodic === 0) return { plain: null, angles: null, size: periodic.length };
+  return { plain: select(false), angles: select(true), size: periodic.length + nPeriodic };
+}
+
+/** Conditioner input: the plain columns, then cos and sin of each periodic column's angle. */
+function features(x: tf.Tensor2D, f: Features, dom: SplineDomain): tf.Tensor2D {
+  if (!f.angles) return x;
+  const row = (v: tf.Tensor1D): tf.Tensor2D => tf.matMul(tf.reshape(v, [1, -1]), f.angles!.M) as tf.Tensor2D;
+  const angle = tf.mul(tf.div(tf.sub(constMatMul(x, f.angles.M, f.angles.MT), row(dom.lo)), row(dom.width)), 2 * Math.PI);
+  const parts = [tf.cos(angle), tf.sin(angle)] as tf.Tensor2D[];
+  if (f.plain) parts.unshift(constMatMul(x, f.plain.M, f.plain.MT));
+  return tf.concat(parts, 1) as tf.Tensor2D;
+}
