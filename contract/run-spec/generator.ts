@@ -144,7 +144,7 @@ export const GeneratorSpecSchema = z
     explore: ExploreSchema.optional(),
     flow: z
       .object({
-        layers: z.string().regex(/^[RNQSP]+$/, 'use the letters R, N, Q, S, P (e.g. "RRRR", or "QQQQ" for neural splines)').max(64),
+        layers: z.string().regex(/^[RNQSP]+$/, 'use the letters R, N, S, P, and Q for neural splines (e.g. "RRRR" or "QQQQ")').max(64),
         hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
         sScale: positive.max(10).default(1),
         whiten: z.boolean().default(false),

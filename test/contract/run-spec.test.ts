@@ -180,6 +180,26 @@ describe('parseRunSpec: each error names the bad field', () => {
     expectIssueAt(spec, 'spec', /faults/);
   });
 
+  it.each([
+    ['bins < 2', { layers: 'QQ', hidden: [8], spline: { bins: 1 } }, 'flow.spline.bins', /2/],
+    ['an interval of zero width', { layers: 'QQ', hidden: [8], spline: { interval: [1, 1] } }, 'flow.spline.interval', /hi > lo/],
+    ['a non-finite bound', { layers: 'QQ', hidden: [8], spline: { interval: [-1, Infinity] } }, 'flow.spline.interval[1]', undefined],
+    ['Q mixed with affine layers', { layers: 'QRQ', hidden: [8] }, 'flow.layers', /only Q and P/],
+    ['spline settings without Q layers', { layers: 'RR', hidden: [8], spline: { bins: 8 } }, 'flow.spline', /Q layers/],
+  ])('spline flow with %s → its field', (_what, flow, path, message) => {
+    const spec = minimal();
+    spec.flow = flow;
+    expectIssueAt(spec, path, message);
+  });
+
+  it('a spline flow parses with default bins (8) and no fixed interval', () => {
+    const spec = minimal();
+    spec.flow = { layers: 'QPQ', hidden: [16] };
+    expect(generator(parseRunSpec(spec)).flow.spline).toBeUndefined();
+    spec.flow = { layers: 'QPQ', hidden: [16], spline: {} };
+    expect(generator(parseRunSpec(spec)).flow.spline).toEqual({ bins: 8 });
+  });
+
   it('flow.layers "RX" → flow.layers', () => {
     const spec = minimal();
     spec.flow.layers = 'RX';
