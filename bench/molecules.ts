@@ -1,8 +1,9 @@
 /**
  * Alanine dipeptide throughput on the real code paths: BAOAB steps per second (float64 forces), and
- * ms per training step of the example's generator (mixed coordinates, 8 RealNVP blocks of 128×128,
- * batch 256) by example (ML) and by energy (ML+KL), with the KL step split into its parts: the
- * mixed transform's forward pass and the force-field energy (each with its gradient).
+ * ms per training step of two generators in mixed coordinates at batch 256, side by side in one
+ * process: 8 RealNVP blocks of 128×128, and the spline example's 4 Q blocks (8 rational-quadratic
+ * spline couplings, 8 bins, 128×128), by example (ML) and by energy (ML+KL), with the KL step split
+ * into its parts: the mixed transform's forward pass and the force-field energy (with gradients).
  * Writes bench/results/molecules-<backend>.json.
  *
  *   node --import tsx bench/molecules.ts
@@ -15,6 +16,7 @@ import { baoab } from '../engine/dynamics/baoab';
 import { moleculeMd } from '../engine/dynamics/md-data';
 import { createMoleculeSystem } from '../engine/energies/molecule/system';
 import { buildFlow } from '../engine/flows/build';
+import { fitSplineDomains } from '../engine/flows/spline/fit-domain';
 import { alignToReference } from '../engine/flows/internal/mixed-geometry';
 import { Rng } from '../engine/rng';
 import { train } from '../engine/train/trainer';
@@ -38,16 +40,22 @@ async function main(): Promise<void> {
 
   const md = moleculeMd(sys, { frames: 2000, chains: 1, stride: 50, burnIn: 2000, dt: 0.001, gamma: 1, tau: 1, rng });
   const data = alignToReference(md.x, sys.cartesianAtoms, sys.start(0));
-  const built = buildFlow({ layers: 'RRRRRRRR', hidden: [128, 128], sScale: 1, whiten: false, coordinates: 'mixed' }, 66, rng, { nAtoms: 22, bonds: sys.molecule.topology.bonds, cartesian: sys.cartesianAtoms });
-  built.mixed!.layer.fit(data);
-  const msPerStep = async (stage: Parameters<typeof train>[0]['stages'][number], steps: number): Promise<number> => {
-    const s = await train({ flow: built.flow, system: sys, stages: [{ ...stage, iterations: steps }], data, dataTau: 1, rng, clipNorm: 100 });
-    return s.msPerStep;
-  };
+  const topology = { nAtoms: 22, bonds: sys.molecule.topology.bonds, cartesian: sys.cartesianAtoms };
   const base = { lr: 1e-4, batch: 256, wML: 1, wKL: 0, wRC: 0, highEnergy: 1e3, maxEnergy: 1e10, temperatures: [1], rcLoss: 'barrier' as const };
-  await msPerStep(base, 5); // warm-up
-  const ml = median([await msPerStep(base, 20), await msPerStep(base, 20), await msPerStep(base, 20)]);
-  const mlkl = median([await msPerStep({ ...base, wKL: 1 }, 10), await msPerStep({ ...base, wKL: 1 }, 10), await msPerStep({ ...base, wKL: 1 }, 10)]);
+  const timeArch = async (layers: string): Promise<{ ml: number; mlkl: number; built: ReturnType<typeof buildFlow> }> => {
+    const built = buildFlow({ layers, hidden: [128, 128], sScale: 1, whiten: false, coordinates: 'mixed', spline: { bins: 8 } }, 66, rng, topology);
+    built.mixed!.layer.fit(data);
+    if (layers.includes('Q')) fitSplineDomains(built, data);
+    const msPerStep = async (stage: Parameters<typeof train>[0]['stages'][number], steps: number): Promise<number> =>
+      (await train({ flow: built.flow, system: sys, stages: [{ ...stage, iterations: steps }], data, dataTau: 1, rng, clipNorm: 100 })).msPerStep;
+    await msPerStep(base, 5); // warm-up
+    const ml = median([await msPerStep(base, 20), await msPerStep(base, 20), await msPerStep(base, 20)]);
+    const mlkl = median([await msPerStep({ ...base, wKL: 1 }, 10), await msPerStep({ ...base, wKL: 1 }, 10), await msPerStep({ ...base, wKL: 1 }, 10)]);
+    return { ml, mlkl, built };
+  };
+  const spline = await timeArch('QQQQ');
+  spline.built.flow.dispose();
+  const { ml, mlkl, built } = await timeArch('RRRRRRRR');
 
   // The KL step's parts, each forward + gradient on a batch of 256.
   const z = tf.randomNormal([256, built.flow.dim]) as tf.Tensor2D;
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
     cores: cpus().length,
     md: { stepsPerSecond: Math.round(median(mdRates)), runs: mdRates.map(Math.round), dtFs: 1, atoms: 22 },
     training: { arch: 'mixed + 8 RealNVP blocks, 128×128, batch 256', mlMsPerStep: ml, mlKlMsPerStep: mlkl },
+    splineTraining: { arch: 'mixed + 4 Q blocks (8 RQ spline couplings, 8 bins), 128×128, batch 256', mlMsPerStep: spline.ml, mlKlMsPerStep: spline.mlkl },
     klParts: { mixedForwardAndGradMs: mixedMs, energyForwardAndGradMs: energyMs },
     at: new Date().toISOString(),
   };

@@ -41,50 +41,55 @@ interface Knots {
   readonly d: tf.Tensor3D;
 }
 
-/** Knot positions lo + width·(0, c_1, …, c_{K−1}, 1) from softmaxed bin sizes (ends exact). */
+// Few slices and concats on purpose: on wasm each one (and its padded gradient) is a kernel launch,
+// and launches, not arithmetic, dominate a spline step (docs/performance.md).
+
+/** Knot positions lo + width·(0, c_1, …, c_K) from softmaxed bin sizes (c_K = 1 up to rounding). */
 function knotPositions(logits: tf.Tensor3D, bins: number, lo: tf.Tensor3D, width: tf.Tensor3D): tf.Tensor3D {
-  const [b, d] = logits.shape;
   const sizes = tf.add(MIN_BIN, tf.mul(1 - MIN_BIN * bins, tf.softmax(logits)));
-  const inner = tf.slice(tf.cumsum(sizes, 2), [0, 0, 0], [b, d, bins - 1]);
-  const unit = tf.concat([tf.zeros([b, d, 1]), inner, tf.ones([b, d, 1])], 2);
+  const unit = tf.cumsum(tf.pad(sizes, [[0, 0], [0, 0], [1, 0]]), 2);
   return tf.add(lo, tf.mul(width, unit)) as tf.Tensor3D;
+}
+
+/** 0/1 rows over the K + 1 knots: [first, last, interior]. */
+function knotMasks(bins: number): { first: tf.Tensor1D; last: tf.Tensor1D; interior: tf.Tensor1D } {
+  const first = new Float32Array(bins + 1), last = new Float32Array(bins + 1);
+  first[0] = 1;
+  last[bins] = 1;
+  return { first: tf.tensor1d(first), last: tf.tensor1d(last), interior: tf.tensor1d(first.map((f, i) => 1 - f - last[i]!)) };
 }
 
 function knots(raw: tf.Tensor2D, bins: number, dom: SplineDomain): Knots {
   const b = raw.shape[0];
   const dims = dom.lo.shape[0];
   const p = tf.reshape(raw, [b, dims, paramsPerDim(bins)]) as tf.Tensor3D;
+  const [wl, hl, dl] = tf.split(p, [bins, bins, bins + 1], 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
   const lo = tf.reshape(dom.lo, [1, dims, 1]) as tf.Tensor3D;
   const width = tf.reshape(dom.width, [1, dims, 1]) as tf.Tensor3D;
-  const x = knotPositions(tf.slice(p, [0, 0, 0], [b, dims, bins]), bins, lo, width);
-  const y = knotPositions(tf.slice(p, [0, 0, bins], [b, dims, bins]), bins, lo, width);
-  const free = tf.add(MIN_DERIVATIVE, tf.softplus(tf.add(tf.slice(p, [0, 0, 2 * bins], [b, dims, bins + 1]), DERIVATIVE_SHIFT)));
+  const x = knotPositions(wl, bins, lo, width);
+  const y = knotPositions(hl, bins, lo, width);
+  const free = tf.add(MIN_DERIVATIVE, tf.softplus(tf.add(dl, DERIVATIVE_SHIFT)));
+  const m = knotMasks(bins);
   // Periodic: d_K := d_0 (one derivative at the seam). Bounded: d_0 = d_K = 1 (identity tails).
-  const first = tf.slice(free, [0, 0, 0], [b, dims, 1]);
-  const periodicD = tf.concat([tf.slice(free, [0, 0, 0], [b, dims, bins]), first], 2);
-  const boundedD = tf.concat([tf.ones([b, dims, 1]), tf.slice(free, [0, 0, 1], [b, dims, bins - 1]), tf.ones([b, dims, 1])], 2);
-  const m = tf.reshape(dom.periodic, [1, dims, 1]);
-  const d = tf.add(tf.mul(m, periodicD), tf.mul(tf.sub(1, m), boundedD)) as tf.Tensor3D;
+  const d0 = tf.slice(free, [0, 0, 0], [b, dims, 1]);
+  const periodicD = tf.add(tf.mul(free, tf.sub(1, m.last)), tf.mul(d0, m.last));
+  const boundedD = tf.add(tf.mul(free, m.interior), tf.add(m.first, m.last));
+  const per = tf.reshape(dom.periodic, [1, dims, 1]);
+  const d = tf.add(tf.mul(per, periodicD), tf.mul(tf.sub(1, per), boundedD)) as tf.Tensor3D;
   return { x, y, d };
 }
 
-/** One-hot [B, D, K] of the bin each value falls in, searched on `edges` ([B, D, K + 1]). */
-function binOf(v: tf.Tensor2D, edges: tf.Tensor3D, bins: number): tf.Tensor3D {
+/** One-hot rows [B, D, K + 1] of each value's bin k (`lo`) and of k + 1 (`hi`), searched on `edges`. */
+function binOf(v: tf.Tensor2D, edges: tf.Tensor3D, bins: number): { lo: tf.Tensor3D; hi: tf.Tensor3D } {
   const [b, d] = v.shape;
-  const inner = tf.slice(edges, [0, 0, 1], [b, d, bins - 1]);
-  const index = tf.sum(tf.cast(tf.greaterEqual(tf.expandDims(v, 2), inner), 'int32'), 2);
-  return tf.oneHot(tf.reshape(index, [-1]), bins).reshape([b, d, bins]).toFloat() as tf.Tensor3D;
+  const above = tf.sum(tf.cast(tf.greaterEqual(tf.expandDims(v, 2), edges), 'int32'), 2);
+  const k = tf.cast(tf.reshape(tf.clipByValue(tf.sub(above, 1), 0, bins - 1), [-1]), 'int32') as tf.Tensor1D;
+  const hot = (i: tf.Tensor1D): tf.Tensor3D => tf.reshape(tf.cast(tf.oneHot(i, bins + 1), 'float32'), [b, d, bins + 1]) as tf.Tensor3D;
+  return { lo: hot(k), hi: hot(tf.add(k, tf.scalar(1, 'int32')) as tf.Tensor1D) };
 }
 
-/** Σ_k onehot·t over the bins: t[..., bin]. `t` is [B, D, K] (a slice of the knot arrays). */
+/** Σ over the knots of onehot·t: t at the selected knot, [B, D]. */
 const pick = (onehot: tf.Tensor3D, t: tf.Tensor3D): tf.Tensor2D => tf.sum(tf.mul(onehot, t), 2) as tf.Tensor2D;
-
-function lower(t: tf.Tensor3D, bins: number): tf.Tensor3D {
-  return tf.slice(t, [0, 0, 0], [t.shape[0], t.shape[1], bins]);
-}
-function upper(t: tf.Tensor3D, bins: number): tf.Tensor3D {
-  return tf.slice(t, [0, 0, 1], [t.shape[0], t.shape[1], bins]);
-}
 
 /**
  * Apply the spline (or its inverse) to `v` [B, D] with conditioner output `raw` [B, D·(3K+1)].
@@ -98,13 +103,13 @@ export function rqSpline(v: tf.Tensor2D, raw: tf.Tensor2D, bins: number, dom: Sp
   const step = (t: tf.Tensor): tf.Tensor => tf.mul(0.5, tf.add(tf.sign(t), 1));
   const inside = tf.maximum(tf.mul(step(tf.sub(v, dom.lo)), step(tf.sub(hiEdge, v))), dom.periodic) as tf.Tensor2D;
   const clamped = tf.minimum(tf.maximum(v, dom.lo), hiEdge) as tf.Tensor2D;
-  const onehot = binOf(clamped, inverse ? k.y : k.x, bins);
-  const xk = pick(onehot, lower(k.x, bins));
-  const wk = tf.sub(pick(onehot, upper(k.x, bins)), xk);
-  const yk = pick(onehot, lower(k.y, bins));
-  const hk = tf.sub(pick(onehot, upper(k.y, bins)), yk);
-  const dk = pick(onehot, lower(k.d, bins));
-  const dk1 = pick(onehot, upper(k.d, bins));
+  const bin = binOf(clamped, inverse ? k.y : k.x, bins);
+  const xk = pick(bin.lo, k.x);
+  const wk = tf.sub(pick(bin.hi, k.x), xk);
+  const yk = pick(bin.lo, k.y);
+  const hk = tf.sub(pick(bin.hi, k.y), yk);
+  const dk = pick(bin.lo, k.d);
+  const dk1 = pick(bin.hi, k.d);
   const s = tf.div(hk, wk);
   const curve = tf.sub(tf.add(dk1, dk), tf.mul(2, s));
   let xi: tf.Tensor2D;
