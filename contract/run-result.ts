@@ -90,6 +90,8 @@ export interface TemperatureEstimate {
   readonly ess: number | null;
   /** ESS / N. ESS alone hides mode dropping: always read it next to ΔF. */
   readonly essFraction: number | null;
+  /** With `sampling.draws` > 1: ESS / N of every fresh draw of n samples (the first is `essFraction`'s). */
+  readonly essDraws?: readonly number[];
   /** Fraction of (unweighted) generated samples in each state: a mode-dropping check (null: no generator). */
   readonly stateFractions: { readonly A: number; readonly B: number } | null;
   /** null where not finite (a state without weight, fewer than two finite bootstrap values). */

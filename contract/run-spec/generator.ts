@@ -170,6 +170,8 @@ export const GeneratorSpecSchema = z
         n: z.number().int().min(10).max(1e7),
         temperatures: distinctTemperatures.default([1]),
         chunk: z.number().int().min(1).max(1e6).default(8192),
+        /** Independent draws of n samples per temperature whose ESS is reported (one ESS has heavy tails); the first is stored. */
+        draws: z.number().int().min(1).max(20).default(1),
       })
       .strict(),
   })

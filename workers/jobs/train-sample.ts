@@ -17,6 +17,7 @@ import { decodeAdam, decodeBuffer } from './checkpoint';
 import type { Emit } from './system-hooks';
 import { setUp, snapshot, type Run, type TrainSampleOptions } from './train-setup';
 import { fitSplineDomains, isSplineFlow } from '../../engine/flows/spline/fit-domain';
+import { essFraction } from '../../engine/reweighting';
 
 export type { TrainSampleOptions } from './train-setup';
 
@@ -48,8 +49,8 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
     fitTransforms(run);
     const exploreOutcome = await explorePhase(run);
     const summary = await trainPhase(run, exploreOutcome);
-    const { samples, sampleSeconds } = await samplePhase(run);
-    const a = analyse(run, samples);
+    const { samples, draws, sampleSeconds } = await samplePhase(run);
+    const a = analyse(run, samples, spec.sampling.draws > 1 ? draws : null);
     const result = assembleResult(spec, o.seed, run.system, backend, run.built, run.data, summary, a.estimates, {
       sampleSeconds,
       totalSeconds: (performance.now() - t0) / 1000,
@@ -138,15 +139,19 @@ async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null): Prom
 }
 
 /** Samples from the flow at each temperature, in the spec's order. */
-async function samplePhase({ spec, built, system, rng, o, emit }: Run): Promise<{ samples: GeneratedSamples[]; sampleSeconds: number }> {
+async function samplePhase({ spec, built, system, rng, o, emit }: Run): Promise<{ samples: GeneratedSamples[]; draws: number[][]; sampleSeconds: number }> {
   emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
   const tSample = performance.now();
   const samples: GeneratedSamples[] = [];
-  for (const tau of spec.sampling.temperatures) {
-    const opts = { n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: rng.sample, ...(o.signal ? { signal: o.signal } : {}) };
-    samples.push(await sampleFlow(built.flow, system, opts));
+  const opts = (tau: number) => ({ n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: rng.sample, ...(o.signal ? { signal: o.signal } : {}) });
+  for (const tau of spec.sampling.temperatures) samples.push(await sampleFlow(built.flow, system, opts(tau)));
+  // Extra draws after the stored ones, so their random numbers do not depend on `draws`.
+  const draws = samples.map((s) => [essFraction(s.logw)]);
+  for (let k = 1; k < spec.sampling.draws; k++) {
+    emit({ type: 'phase', phase: 'sample', message: `fresh draw ${k + 1} of ${spec.sampling.draws} for the ESS` });
+    for (const [i, tau] of spec.sampling.temperatures.entries()) draws[i]!.push(essFraction((await sampleFlow(built.flow, system, opts(tau))).logw));
   }
-  return { samples, sampleSeconds: (performance.now() - tSample) / 1000 };
+  return { samples, draws, sampleSeconds: (performance.now() - tSample) / 1000 };
 }
 
 interface Analysis {
@@ -157,13 +162,13 @@ interface Analysis {
 }
 
 /** Reweighted estimates with the independence-sampler cross-check, the latent path, the surface and the buffer's basins. */
-function analyse(run: Run, samples: readonly GeneratedSamples[]): Analysis {
+function analyse(run: Run, samples: readonly GeneratedSamples[], draws: number[][] | null): Analysis {
   const { spec, system, hooks, built, rng } = run;
   run.emit({ type: 'phase', phase: 'analyse', message: 'reweighting' });
   const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
   const bins = { min: lo, max: hi, n: spec.analysis.bins };
-  const estimates = samples.map((s): TemperatureEstimate => {
-    const e = estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: rng.stats });
+  const estimates = samples.map((s, i): TemperatureEstimate => {
+    const e = { ...estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: rng.stats }), ...(draws ? { essDraws: draws[i]! } : {}) };
     // The exact-MCMC cross-check over the same proposals; skipped when no weight is finite.
     if (!s.logw.some(Number.isFinite)) return e;
     const chain = independenceIndices(s.logw, rng.stats);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BuiltFlow } from '../build';
+import type { Flow } from '../types';
 import { Permute } from '../permute';
 import { PeriodicBase } from './periodic-base';
 import { SplineCouplingStack } from './spline-coupling';
@@ -18,24 +19,50 @@ type Circle = { lo: number; width: number } | null;
  */
 export function fitSplineDomains(built: BuiltFlow, data: Float64Array | null): void {
   const layers = built.flow.layers;
-  const dim = built.flow.dim;
-  let circles: Circle[] = built.mixed ? built.mixed.layer.circles() : Array.from({ length: dim }, () => null);
-  let h: tf.Tensor2D | null = data && !built.arch.spline?.interval ? latentOfData(built, data) : null;
-  try {
-    for (let i = layers.length - 1; i >= 0; i--) {
-      const layer = layers[i]!;
-      if (layer instanceof SplineCouplingStack) setStackDomain(layer, circles, h);
-      else if (layer instanceof PeriodicBase) setBaseDomain(layer, circles);
-      else if (layer instanceof Permute) circles = layer.perm.map((_, j) => circles[layer.perm.indexOf(j)] ?? null);
-      if (h && !(layer === built.whitening || layer === built.mixed?.layer)) {
-        const next = tf.tidy(() => layer.inverse(h!).z);
-        h.dispose();
-        h = next;
-      }
-    }
-  } finally {
-    h?.dispose();
+  const ranges = data && !built.arch.spline?.interval ? dataRanges(built, data) : new Map<Flow, Range>();
+  let circles: Circle[] = built.mixed ? built.mixed.layer.circles() : Array.from({ length: built.flow.dim }, () => null);
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    if (layer instanceof SplineCouplingStack) setStackDomain(layer, circles, ranges.get(layer) ?? null);
+    else if (layer instanceof PeriodicBase) setBaseDomain(layer, circles);
+    else if (layer instanceof Permute) circles = layer.perm.map((_, j) => circles[layer.perm.indexOf(j)] ?? null);
   }
+}
+
+interface Range {
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+}
+
+/** Rows per pass: a whole MD data set at once would hold every intermediate of every layer in memory. */
+const CHUNK = 2048;
+
+/**
+ * Per-coordinate min and max of the data at each spline stack, walking from the x side: through the
+ * fixed transforms, then the (still identity) couplings and swaps, in chunks.
+ */
+function dataRanges(built: BuiltFlow, data: Float64Array): Map<Flow, Range> {
+  const xDim = built.flow.xDim;
+  const n = data.length / xDim;
+  const ranges = new Map<Flow, Range>();
+  for (let start = 0; start < n; start += CHUNK) {
+    const rows = Math.min(CHUNK, n - start);
+    tf.tidy(() => {
+      let h = tf.tensor2d(Float32Array.from(data.subarray(start * xDim, (start + rows) * xDim)), [rows, xDim]);
+      for (let i = built.flow.layers.length - 1; i >= 0; i--) {
+        const layer = built.flow.layers[i]!;
+        if (layer instanceof SplineCouplingStack) widen(ranges, layer, tf.min(h, 0).dataSync(), tf.max(h, 0).dataSync());
+        h = layer.inverse(h).z;
+      }
+    });
+  }
+  return ranges;
+}
+
+function widen(ranges: Map<Flow, Range>, layer: Flow, min: ArrayLike<number>, max: ArrayLike<number>): void {
+  const r = ranges.get(layer) ?? { min: new Float64Array(layer.dim).fill(Infinity), max: new Float64Array(layer.dim).fill(-Infinity) };
+  for (let j = 0; j < layer.dim; j++) ((r.min[j] = Math.min(r.min[j]!, min[j]!)), (r.max[j] = Math.max(r.max[j]!, max[j]!)));
+  ranges.set(layer, r);
 }
 
 /** Whether a flow has spline couplings (whose intervals `fitSplineDomains` sets). */
@@ -43,21 +70,10 @@ export function isSplineFlow(built: BuiltFlow): boolean {
   return built.arch.layers.includes('Q');
 }
 
-/** The data as the couplings see it: through the fixed x-side layers (mixed transform, whitening). */
-function latentOfData(built: BuiltFlow, data: Float64Array): tf.Tensor2D {
-  return tf.tidy(() => {
-    const xDim = built.flow.xDim;
-    let h = tf.tensor2d(Float32Array.from(data), [data.length / xDim, xDim]);
-    if (built.mixed) h = built.mixed.layer.inverse(h).z;
-    if (built.whitening) h = built.whitening.inverse(h).z;
-    return h;
-  });
-}
-
-function setStackDomain(stack: SplineCouplingStack, circles: Circle[], h: tf.Tensor2D | null): void {
+function setStackDomain(stack: SplineCouplingStack, circles: Circle[], range: Range | null): void {
   const lo = Array.from(stack.lo.dataSync());
   const width = Array.from(stack.width.dataSync());
-  const [min, max] = h ? tf.tidy(() => [tf.min(h, 0).dataSync(), tf.max(h, 0).dataSync()]) : [null, null];
+  const [min, max] = range ? [range.min, range.max] : [null, null];
   for (let j = 0; j < stack.dim; j++) {
     const c = circles[j];
     if (stack.periodic[j]) {

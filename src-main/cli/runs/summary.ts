@@ -11,7 +11,7 @@ export function runSummary({ run, result, files }: RunOutcome): string {
   const sampling =
     result.essFraction === null
       ? `${result.nSamples} umbrella samples in ${result.umbrella?.windows.length ?? 0} windows  ·  `
-      : `ESS ${(100 * result.essFraction).toFixed(1)}% of ${result.nSamples}  ·  ${result.timing.msPerStep.toFixed(1)} ms/step  ·  `;
+      : `ESS ${(100 * result.essFraction).toFixed(1)}% of ${result.nSamples}${drawsNote(result)}  ·  ${result.timing.msPerStep.toFixed(1)} ms/step  ·  `;
   return [
     `run ${run.id} completed`,
     `ΔF(${d.B} − ${d.A}) at τ=${result.tau}: ${figure(d.value)} ± ${figure(d.stderr)} kT${exact}`,
@@ -21,4 +21,13 @@ export function runSummary({ run, result, files }: RunOutcome): string {
   ]
     .map((l) => `${l}\n`)
     .join('');
+}
+
+/** `sampling.draws` > 1: the median ESS over the fresh draws at the primary temperature, and each. */
+function drawsNote(result: RunOutcome['result']): string {
+  const draws = result.temperatures.find((t) => t.tau === result.tau)?.essDraws;
+  if (!draws || draws.length < 2) return '';
+  const sorted = [...draws].sort((a, b) => a - b);
+  const mid = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  return ` (median of ${draws.length} draws ${(100 * mid).toFixed(1)}%: ${draws.map((d) => (100 * d).toFixed(1)).join(', ')})`;
 }
