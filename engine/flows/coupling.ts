@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng';
 import { Mlp } from './mlp';
-import { permutationMatrices, permuteColumns } from './permute';
-import type { Flow } from './types';
+import { HalvesFlow } from './halves';
 
 /** `affine` is RealNVP (x_b' = x_b·exp(s) + t); `additive` is NICE (x_b' = x_b + t). */
 export type CouplingKind = 'affine' | 'additive';
@@ -23,24 +22,14 @@ export interface CouplingStackOptions {
  * Each coupling's conditioner is one MLP that emits [s, t] together. The last layer of every MLP
  * starts at zero, so the stack starts as the identity.
  */
-export class CouplingStack implements Flow {
-  readonly dim: number;
+export class CouplingStack extends HalvesFlow {
   private readonly couplings: { kind: CouplingKind; net: Mlp; updatesOdd: boolean }[];
-  /** Null when the even/odd split is already the identity order (dim 2): skips two matMuls. */
-  private readonly split: { P: tf.Tensor2D; PT: tf.Tensor2D } | null;
-  private readonly nEven: number;
   private readonly sScale: number;
 
   constructor(o: CouplingStackOptions) {
-    if (o.dim < 2) throw new Error('coupling layers need dim ≥ 2');
-    this.dim = o.dim;
+    super(o.dim);
     this.sScale = o.sScale;
-    this.nEven = Math.ceil(o.dim / 2);
     const nOdd = o.dim - this.nEven;
-    const even = Array.from({ length: this.nEven }, (_, i) => 2 * i);
-    const odd = Array.from({ length: nOdd }, (_, i) => 2 * i + 1);
-    const order = [...even, ...odd];
-    this.split = order.every((v, i) => v === i) ? null : permutationMatrices(order);
     this.couplings = o.kinds.map((kind, i) => {
       const updatesOdd = i % 2 === 0;
       const nIn = updatesOdd ? this.nEven : nOdd;
@@ -49,31 +38,18 @@ export class CouplingStack implements Flow {
     });
   }
 
-  forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const { y, logDet } = this.run(z, false);
-    return { x: y, logDet };
-  }
-
-  inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const { y, logDet } = this.run(x, true);
-    return { z: y, logDet };
-  }
-
   variables(): tf.Variable[] {
     return this.couplings.map((c) => c.net.theta);
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.couplings.forEach((c) => c.net.dispose());
-    if (this.split) tf.dispose([this.split.P, this.split.PT]);
+    super.dispose();
   }
 
-  private run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+  protected run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
     const n = input.shape[0];
-    const nOdd = this.dim - this.nEven;
-    const halves = this.split ? permuteColumns(input, this.split.P, this.split.PT) : input;
-    let even = tf.slice(halves, [0, 0], [n, this.nEven]) as tf.Tensor2D;
-    let odd = tf.slice(halves, [0, this.nEven], [n, nOdd]) as tf.Tensor2D;
+    let [even, odd] = this.halves(input);
     const order = inverse ? [...this.couplings].reverse() : this.couplings;
     const sTerms: tf.Tensor1D[] = [];
     for (const c of order) {
@@ -94,8 +70,7 @@ export class CouplingStack implements Flow {
       if (c.updatesOdd) odd = updated;
       else even = updated;
     }
-    const merged = tf.concat([even, odd], 1);
-    const y = this.split ? permuteColumns(merged, this.split.PT, this.split.P) : merged;
+    const y = this.merge(even, odd);
     let logDet: tf.Tensor1D = sTerms.length ? (tf.addN(sTerms) as tf.Tensor1D) : tf.zeros([n]);
     if (inverse) logDet = tf.neg(logDet);
     return { y, logDet };

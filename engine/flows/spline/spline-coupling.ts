@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../rng';
 import { Mlp } from '../mlp';
-import { constMatMul, permutationMatrices, permuteColumns } from '../permute';
-import { newVariable, type Flow } from '../types';
+import { HalvesFlow } from '../halves';
+import { constMatMul } from '../permute';
+import { newVariable } from '../types';
 import { paramsPerDim, rqSpline, type SplineDomain } from './rq-spline';
 
 export interface SplineStackOptions {
@@ -34,8 +35,7 @@ interface Features {
  * the flow is fitted on, so they are saved with the weights. The last layer of every MLP starts at
  * zero, so the stack starts as the identity.
  */
-export class SplineCouplingStack implements Flow {
-  readonly dim: number;
+export class SplineCouplingStack extends HalvesFlow {
   readonly bins: number;
   readonly periodic: readonly boolean[];
   /** Interval lower ends and widths, in this stack's coordinate order. */
@@ -43,20 +43,14 @@ export class SplineCouplingStack implements Flow {
   readonly width: tf.Variable<tf.Rank.R1>;
   private readonly mask: tf.Tensor1D;
   private readonly couplings: { net: Mlp; updatesOdd: boolean; features: Features }[];
-  private readonly split: { P: tf.Tensor2D; PT: tf.Tensor2D } | null;
-  private readonly nEven: number;
 
   constructor(o: SplineStackOptions) {
-    if (o.dim < 2) throw new Error('coupling layers need dim ≥ 2');
+    super(o.dim);
     if (o.periodic.length !== o.dim) throw new Error(`spline couplings: ${o.periodic.length} periodic flags for ${o.dim} coordinates`);
-    this.dim = o.dim;
     this.bins = o.bins;
     this.periodic = o.periodic;
-    this.nEven = Math.ceil(o.dim / 2);
-    const even = Array.from({ length: this.nEven }, (_, i) => 2 * i);
-    const odd = Array.from({ length: o.dim - this.nEven }, (_, i) => 2 * i + 1);
+    const { even, odd } = this;
     const order = [...even, ...odd];
-    this.split = order.every((v, i) => v === i) ? null : permutationMatrices(order);
     const [a, b] = o.interval;
     this.lo = newVariable(() => tf.tensor1d(o.periodic.map((p) => (p ? -Math.PI : a))), false);
     this.width = newVariable(() => tf.tensor1d(o.periodic.map((p) => (p ? 2 * Math.PI : b - a))), false);
@@ -80,41 +74,29 @@ export class SplineCouplingStack implements Flow {
     });
   }
 
-  forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const { y, logDet } = this.run(z, false);
-    return { x: y, logDet };
-  }
-
-  inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {
-    const { y, logDet } = this.run(x, true);
-    return { z: y, logDet };
-  }
-
   /** The trainable conditioners, then the fitted intervals. */
   variables(): tf.Variable[] {
     return [...this.couplings.map((c) => c.net.theta), this.lo, this.width];
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.couplings.forEach((c) => {
       c.net.dispose();
       for (const m of [c.features.plain, c.features.angles]) if (m) tf.dispose([m.M, m.MT]);
     });
-    if (this.split) tf.dispose([this.split.P, this.split.PT]);
+    super.dispose();
     tf.dispose([this.lo, this.width, this.mask]);
   }
 
-  private run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+  protected run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
     const n = input.shape[0];
     const nOdd = this.dim - this.nEven;
-    const halves = this.split ? permuteColumns(input, this.split.P, this.split.PT) : input;
     const ordered = (v: tf.Tensor1D): tf.Tensor1D => (this.split ? (tf.reshape(tf.matMul(tf.reshape(v, [1, -1]), this.split.P), [-1]) as tf.Tensor1D) : v);
     const lo = ordered(this.lo), width = ordered(this.width);
     const part = (v: tf.Tensor1D, odd: boolean): tf.Tensor1D => (odd ? tf.slice(v, [this.nEven], [nOdd]) : tf.slice(v, [0], [this.nEven]));
     const domain = (odd: boolean): SplineDomain => ({ lo: part(lo, odd), width: part(width, odd), periodic: part(this.mask, odd) });
     const domains = [domain(false), domain(true)] as const;
-    let even = tf.slice(halves, [0, 0], [n, this.nEven]) as tf.Tensor2D;
-    let odd = tf.slice(halves, [0, this.nEven], [n, nOdd]) as tf.Tensor2D;
+    let [even, odd] = this.halves(input);
     const order = inverse ? [...this.couplings].reverse() : this.couplings;
     const terms: tf.Tensor1D[] = [];
     for (const c of order) {
@@ -126,9 +108,7 @@ export class SplineCouplingStack implements Flow {
       if (c.updatesOdd) odd = r.y;
       else even = r.y;
     }
-    const merged = tf.concat([even, odd], 1);
-    const y = this.split ? permuteColumns(merged, this.split.PT, this.split.P) : merged;
-    return { y, logDet: terms.length ? (tf.addN(terms) as tf.Tensor1D) : tf.zeros([n]) };
+    return { y: this.merge(even, odd), logDet: terms.length ? (tf.addN(terms) as tf.Tensor1D) : tf.zeros([n]) };
   }
 }
 
