@@ -104,6 +104,23 @@ export class MixedCoordinatesLayer implements Flow {
     });
   }
 
+  /**
+   * forward, with log|det J_zx| per latent coordinate: 2 log r + log σ for a bond, log|sin θ| + log σ
+   * for an angle, log σ for a torsion, and the whitening's constant spread over the Cartesian block.
+   */
+  forwardTerms(z: tf.Tensor2D): { x: tf.Tensor2D; terms: tf.Tensor2D } {
+    const { x } = this.forward(z);
+    return tf.tidy(() => {
+      const zq = tf.slice(z, [0, this.nc], [-1, 3 * this.nl]);
+      const q = tf.add(tf.mul(zq, this.icStd), this.icMean);
+      const r = tf.slice(q, [0, 0], [-1, this.nl]), theta = tf.slice(q, [0, this.nl], [-1, this.nl]);
+      const geometry = tf.concat([tf.mul(2, tf.log(tf.abs(r))), tf.log(tf.abs(tf.sin(theta))), tf.zerosLike(r)], 1);
+      const ic = tf.add(geometry, tf.log(this.icStd));
+      const cart = tf.mul(tf.ones([z.shape[0], this.nc]), tf.div(this.whitening.logDetZX, this.nc));
+      return { x, terms: tf.concat([cart, ic], 1) as tf.Tensor2D };
+    });
+  }
+
   /** log|det J_zx| from the (unstandardised) internal coordinates q = [r | θ | φ]. */
   private logDetZX(q: tf.Tensor2D): tf.Tensor1D {
     const r = tf.slice(q, [0, 0], [-1, this.nl]), theta = tf.slice(q, [0, this.nl], [-1, this.nl]);

@@ -37,10 +37,16 @@ export class PeriodicBase implements Flow {
   }
 
   forward(z: tf.Tensor2D): { x: tf.Tensor2D; logDet: tf.Tensor1D } {
+    const { x, terms } = this.forwardTerms(z);
+    return { x, logDet: tf.sum(terms, 1) as tf.Tensor1D };
+  }
+
+  /** forward, with log|dθ/dz| per coordinate (0 for the non-periodic ones). */
+  forwardTerms(z: tf.Tensor2D): { x: tf.Tensor2D; terms: tf.Tensor2D } {
     const safe = tf.where(this.bools, z, tf.zerosLike(z));
     const theta = tf.add(this.lo, tf.mul(this.width, normalCdf(safe)));
     const ld = tf.sub(tf.add(tf.log(this.width), tf.mul(tf.square(safe), -0.5)), LOG_SQRT_2PI);
-    return { x: tf.where(this.bools, theta, z) as tf.Tensor2D, logDet: tf.sum(tf.mul(ld, this.mask), 1) as tf.Tensor1D };
+    return { x: tf.where(this.bools, theta, z) as tf.Tensor2D, terms: tf.mul(ld, this.mask) as tf.Tensor2D };
   }
 
   inverse(x: tf.Tensor2D): { z: tf.Tensor2D; logDet: tf.Tensor1D } {

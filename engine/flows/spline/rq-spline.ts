@@ -93,9 +93,9 @@ const pick = (onehot: tf.Tensor3D, t: tf.Tensor3D): tf.Tensor2D => tf.sum(tf.mul
 
 /**
  * Apply the spline (or its inverse) to `v` [B, D] with conditioner output `raw` [B, D·(3K+1)].
- * Returns the transformed values and log|dy/dv| summed over the dimensions, [B].
+ * Returns the transformed values, log|dy/dv| summed over the dimensions [B], and per dimension [B, D].
  */
-export function rqSpline(v: tf.Tensor2D, raw: tf.Tensor2D, bins: number, dom: SplineDomain, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+export function rqSpline(v: tf.Tensor2D, raw: tf.Tensor2D, bins: number, dom: SplineDomain, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D; perDim: tf.Tensor2D } {
   const k = knots(raw, bins, dom);
   const hiEdge = tf.add(dom.lo, dom.width);
   // 1 inside the interval (always, for periodic dims), else 0: bounded dims pass through unchanged
@@ -137,6 +137,6 @@ export function rqSpline(v: tf.Tensor2D, raw: tf.Tensor2D, bins: number, dom: Sp
   );
   const logSlope = tf.mul(inside, tf.log(slope));
   const y = tf.add(tf.mul(inside, out), tf.mul(tf.sub(1, inside), v)) as tf.Tensor2D;
-  const ld = tf.sum(logSlope, 1) as tf.Tensor1D;
-  return { y, logDet: inverse ? tf.neg(ld) : ld };
+  const perDim = (inverse ? tf.neg(logSlope) : logSlope) as tf.Tensor2D;
+  return { y, logDet: tf.sum(perDim, 1) as tf.Tensor1D, perDim };
 }

@@ -88,7 +88,15 @@ export class SplineCouplingStack extends HalvesFlow {
     tf.dispose([this.lo, this.width, this.mask]);
   }
 
-  protected run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+  /** forward, with log|det J| per coordinate (this stack's order) instead of summed: diagnostics. */
+  forwardTerms(z: tf.Tensor2D): { x: tf.Tensor2D; terms: tf.Tensor2D } {
+    const perHalf: tf.Tensor2D[][] = [[], []];
+    const { y } = this.run(z, false, perHalf);
+    const sum = (t: tf.Tensor2D[], width: number): tf.Tensor2D => (t.length ? (tf.addN(t) as tf.Tensor2D) : tf.zeros([z.shape[0], width]));
+    return { x: y, terms: this.merge(sum(perHalf[0]!, this.nEven), sum(perHalf[1]!, this.dim - this.nEven)) };
+  }
+
+  protected run(input: tf.Tensor2D, inverse: boolean, perHalf?: tf.Tensor2D[][]): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
     const n = input.shape[0];
     const nOdd = this.dim - this.nEven;
     const ordered = (v: tf.Tensor1D): tf.Tensor1D => (this.split ? (tf.reshape(tf.matMul(tf.reshape(v, [1, -1]), this.split.P), [-1]) as tf.Tensor1D) : v);
@@ -105,6 +113,7 @@ export class SplineCouplingStack extends HalvesFlow {
       const raw = c.net.apply(features(cond, c.features, condDomain));
       const r = rqSpline(c.updatesOdd ? odd : even, raw, this.bins, domains[c.updatesOdd ? 1 : 0], inverse);
       terms.push(r.logDet);
+      perHalf?.[c.updatesOdd ? 1 : 0]!.push(r.perDim);
       if (c.updatesOdd) odd = r.y;
       else even = r.y;
     }
