@@ -38,13 +38,22 @@ for (let start = 0; start < n; start += 2000) {
     for (const [g, v] of Object.entries(groups)) add(`log q ${g}`, start + i, -v[i]!);
   }
 }
-const { variance, shares } = varianceShares(parts);
 const lw = new Float64Array(n);
 for (const v of Object.values(parts)) for (let i = 0; i < n; i++) lw[i]! += v[i]!;
 const sorted = Float64Array.from(lw).sort();
 const q = (p: number): number => sorted[Math.floor(p * (n - 1))]!;
+// A few clashing samples (huge nonbonded energy, weight ~0) dominate the raw variance; the weights
+// that decide the ESS are the upper half of log w, so the shares are also given for those alone.
+const upper = (k: string): Float64Array => Float64Array.from(Array.from(parts[k]!).filter((_, i) => lw[i]! >= q(0.5)));
+const all = varianceShares(parts);
+const top = varianceShares(Object.fromEntries(Object.keys(parts).map((k) => [k, upper(k)])));
 const finite = Array.from(lw).filter(Number.isFinite);
 const mx = Math.max(...finite);
 const w = finite.map((l) => Math.exp(l - mx));
 const ess = w.reduce((s, v) => s + v, 0) ** 2 / w.reduce((s, v) => s + v * v, 0) / n;
-console.log(JSON.stringify({ n, essFraction: ess, logWSpread1to99: q(0.99) - q(0.01), varLogW: variance, shares }, null, 2));
+const round = (r: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
+console.log(JSON.stringify({
+  n, essFraction: ess, logWSpread: { q1to99: q(0.99) - q(0.01), q50to99: q(0.99) - q(0.5), q50to999: q(0.999) - q(0.5) },
+  all: { varLogW: all.variance, shares: round(all.shares) },
+  upperHalf: { varLogW: top.variance, shares: round(top.shares) },
+}, null, 2));
