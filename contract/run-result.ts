@@ -120,3 +120,12 @@ export interface LatentPath {
   /** |z_B − z_A|: how far apart the generator puts the two ends in latent space. */
   readonly latentDistance: number;
 }
+
+/** The fresh draws' ESS at the primary temperature and their median (`sampling.draws` > 1), else null. */
+export function essDrawsOf(result: RunResult): { readonly median: number; readonly draws: readonly number[] } | null {
+  const draws = result.temperatures.find((t) => t.tau === result.tau)?.essDraws;
+  if (!draws || draws.length < 2) return null;
+  const sorted = [...draws].sort((a, b) => a - b);
+  const m = sorted.length;
+  return { median: m % 2 ? sorted[(m - 1) / 2]! : (sorted[m / 2 - 1]! + sorted[m / 2]!) / 2, draws };
+}

@@ -1,3 +1,4 @@
+import { essDrawsOf } from '../../../contract/run-result';
 import { basinLines } from '../format';
 import type { RunOutcome } from './follow';
 
@@ -25,9 +26,6 @@ export function runSummary({ run, result, files }: RunOutcome): string {
 
 /** `sampling.draws` > 1: the median ESS over the fresh draws at the primary temperature, and each. */
 function drawsNote(result: RunOutcome['result']): string {
-  const draws = result.temperatures.find((t) => t.tau === result.tau)?.essDraws;
-  if (!draws || draws.length < 2) return '';
-  const sorted = [...draws].sort((a, b) => a - b);
-  const mid = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-  return ` (median of ${draws.length} draws ${(100 * mid).toFixed(1)}%: ${draws.map((d) => (100 * d).toFixed(1)).join(', ')})`;
+  const d = essDrawsOf(result);
+  return d ? ` (median of ${d.draws.length} draws ${(100 * d.median).toFixed(1)}%: ${d.draws.map((v) => (100 * v).toFixed(1)).join(', ')})` : '';
 }
