@@ -71,7 +71,7 @@ describe('parseRunSpec: a valid spec', () => {
         rcLoss: 'barrier',
       },
     ]);
-    expect(s.sampling).toEqual({ n: 1000, temperatures: [1], chunk: 8192 });
+    expect(s.sampling).toEqual({ n: 1000, temperatures: [1], chunk: 8192, draws: 1 });
     expect(s.analysis).toEqual({ bins: 50, bootstrap: 100, pathPoints: 21, pathFrom: 'A', pathTo: 'B' });
   });
 
