@@ -55,6 +55,12 @@ export function systemDim(name: SystemName, params: Readonly<Record<string, numb
   return params.dim ?? 2;
 }
 
+/** Molecules' states on the backbone φ (degrees), shifted onto [−240°, 120°): the cut is at 120°. */
+const PHI_STATES: readonly [StateDef, StateDef] = [
+  { name: 'C7eq/β/αR', min: -240, max: 0 },
+  { name: 'C7ax/αL', min: 0, max: 120 },
+];
+
 /**
  * The two states of each system on its reaction coordinate, ordered [A, B] (ΔF is F(B) − F(A)).
  * double-well: x₀ < 0 | x₀ ≥ 0. mueller-brown: the RC is y, split at 0.7 between the deep top-left
@@ -75,14 +81,8 @@ export const SYSTEM_STATES: Record<SystemName, readonly [StateDef, StateDef]> = 
     { name: 'closed', min: -Infinity, max: 1.5 },
     { name: 'open', min: 1.5, max: Infinity },
   ],
-  'alanine-dipeptide': [
-    { name: 'C7eq/β/αR', min: -240, max: 0 },
-    { name: 'C7ax/αL', min: 0, max: 120 },
-  ],
-  molecule: [
-    { name: 'C7eq/β/αR', min: -240, max: 0 },
-    { name: 'C7ax/αL', min: 0, max: 120 },
-  ],
+  'alanine-dipeptide': PHI_STATES,
+  molecule: PHI_STATES,
 };
 
 /** What a system is, without building it (no tfjs, no force field): for validation, files and exports. */

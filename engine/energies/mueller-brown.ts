@@ -19,7 +19,7 @@ const BOTTOM_RIGHT = [0.62, 0.03] as const;
  * τ = 0.5, 1, 2, so it is the dividing surface along this RC. (The 2-D saddle between the basins is at
  * (−0.82, 0.62); a split on y alone cannot follow the curved path exactly.)
  */
-export const MB_SPLIT_Y = 0.7;
+export const MB_SPLIT_Y = SYSTEM_STATES['mueller-brown'][0].min;
 
 /**
  * Mueller–Brown: u = k·[Σ_j A_j·exp(a_j·dx² + b_j·dx·dy + c_j·dy²) + ½·Σ_{i≥3} x_i²].

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src-main/backend/backend';
 import { atomNameField, conectRecords } from '../../src-main/backend/export/pdb-records';
-import { resolveRunInputs } from '../../src-main/backend/scheduler/stored-inputs';
+import { prepareRun, readRunInputs } from '../../src-main/backend/scheduler/stored-inputs';
 import { parseRunSpec, type RunSpec } from '../../contract/run-spec';
 import type { SampleSetDto } from '../../contract/api';
 import { createMolecule } from '../../engine/energies/mm';
@@ -216,7 +216,9 @@ describe('molecules: import, PDB export, structures', () => {
     expect(r.atoms).toBe(22);
 
     // The run's job inputs: the structure row's coordinates in the template, and the force-field XML.
-    const { inputs, molecule: source } = resolveRunInputs(backend.repos.samples, (spec as { spec: RunSpec }).spec, { read: true, training: true });
+    const runSpec = (spec as { spec: RunSpec }).spec;
+    const source = prepareRun(backend.repos.samples, runSpec);
+    const inputs = readRunInputs(backend.repos.samples, runSpec, source, true);
     expect(inputs.molecule!.forcefieldXml).toBe(XML);
     expect(source!.pdb).toBe(inputs.molecule!.pdb);
     parsePdb(source!.pdb).models[0]!.forEach((v, k) => expect(Math.abs(v - input.angstrom[0]![k]!)).toBeLessThanOrEqual(1e-3 + 1e-9));

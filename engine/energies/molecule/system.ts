@@ -60,7 +60,7 @@ const isC7ax = (phi: number): boolean => phi >= 0 && phi < PHI_CUT;
  * (between αL and the β basin's tail), instead of at ±180°, which runs through the β basin. So the
  * two states are single intervals: A = [−240°, 0°) (β, C7eq, αR), B = [0°, 120°) (C7ax, αL).
  */
-export const PHI_CUT = 120;
+export const PHI_CUT = SYSTEM_STATES['alanine-dipeptide'][1].max;
 const shiftPhi = (phi: number): number => (phi >= PHI_CUT ? phi - 360 : phi);
 
 /** States on the shifted φ (degrees, see PHI_CUT). */

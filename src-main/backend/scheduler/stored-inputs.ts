@@ -7,13 +7,6 @@ import { StoredInputError } from './stored-input-error';
 
 export { StoredInputError };
 
-/** What a run reads from the database before it runs, and the molecule its sets are stored with. */
-export interface RunInputs {
-  readonly inputs: JobInputs;
-  /** The run's molecule (null for model systems): every set the run stores carries it. */
-  readonly molecule: MoleculeSource | null;
-}
-
 /** Same atoms in the same order (names and residues): coordinates of one molecule fit the other. */
 function sameAtoms(a: string, b: string): boolean {
   const x = templateAtoms(a), y = templateAtoms(b);
@@ -70,11 +63,4 @@ export function readRunInputs(samples: SamplesRepo, spec: RunSpec, molecule: Mol
   if (d?.source === 'samples') return { ...inputs, data: read(d.setId) };
   if (d?.source === 'configuration' && typeof d.start === 'object' && !Array.isArray(d.start)) return { ...inputs, start: read(d.start.setId, d.start.index) };
   return inputs;
-}
-
-/** Prepare and read in one step: runs started before molecules were stored with them, and tests. */
-export function resolveRunInputs(samples: SamplesRepo, spec: RunSpec, o: { read: boolean; training: boolean }): RunInputs {
-  const molecule = prepareRun(samples, spec);
-  const inputs = o.read ? readRunInputs(samples, spec, molecule, o.training) : { data: null, start: null, molecule: null };
-  return { inputs, molecule };
 }
