@@ -7,6 +7,7 @@ import { constMatMul } from '../../engine/flows/permute';
 import { deserializeFlow, serializeFlow } from '../../engine/flows/serialize';
 import type { Flow } from '../../engine/flows/types';
 import { Rng } from '../../engine/rng';
+import { randomize } from '../helpers/flows';
 
 beforeAll(async () => {
   await selectCompute({ prefer: 'cpu', env: {} }); // env: {} so BGW_BACKEND cannot override
@@ -17,15 +18,6 @@ beforeAll(async () => {
 
 const arch = (layers: string, whiten = false, hidden: number[] = [16, 16]): FlowArch => ({ layers, hidden, sScale: 1, whiten });
 
-/** Replace every trainable variable by random values (the flow starts as the identity otherwise). */
-function randomize(flow: Flow, rng: Rng, scale = 0.5): void {
-  for (const v of flow.variables()) {
-    if (!v.trainable) continue;
-    const a = new Float32Array(v.size);
-    for (let i = 0; i < a.length; i++) a[i] = scale * (2 * rng.uniform() - 1);
-    tf.tidy(() => v.assign(tf.tensor(a, v.shape)));
-  }
-}
 
 /** n×dim correlated Gaussian data x = A·g + μ (float64, row-major). */
 function correlatedData(n: number, dim: number, rng: Rng): Float64Array {

@@ -51,12 +51,25 @@ function knotPositions(logits: tf.Tensor3D, bins: number, lo: tf.Tensor3D, width
   return tf.add(lo, tf.mul(width, unit)) as tf.Tensor3D;
 }
 
+interface KnotMasks {
+  readonly first: tf.Tensor1D;
+  readonly last: tf.Tensor1D;
+  readonly interior: tf.Tensor1D;
+}
+/** Made once per bin count and kept: they are constants, and a spline runs every coupling of every step. */
+const masks = new Map<number, KnotMasks>();
+
 /** 0/1 rows over the K + 1 knots: [first, last, interior]. */
-function knotMasks(bins: number): { first: tf.Tensor1D; last: tf.Tensor1D; interior: tf.Tensor1D } {
-  const first = new Float32Array(bins + 1), last = new Float32Array(bins + 1);
-  first[0] = 1;
-  last[bins] = 1;
-  return { first: tf.tensor1d(first), last: tf.tensor1d(last), interior: tf.tensor1d(first.map((f, i) => 1 - f - last[i]!)) };
+function knotMasks(bins: number): KnotMasks {
+  let m = masks.get(bins);
+  if (!m) {
+    const first = new Float32Array(bins + 1), last = new Float32Array(bins + 1);
+    first[0] = 1;
+    last[bins] = 1;
+    const interior = first.map((f, i) => 1 - f - last[i]!);
+    masks.set(bins, (m = { first: tf.keep(tf.tensor1d(first)), last: tf.keep(tf.tensor1d(last)), interior: tf.keep(tf.tensor1d(interior)) }));
+  }
+  return m;
 }
 
 function knots(raw: tf.Tensor2D, bins: number, dom: SplineDomain): Knots {

@@ -7,23 +7,15 @@ import { Sequential } from '../../../engine/flows/sequential';
 import { fitSplineDomains } from '../../../engine/flows/spline/fit-domain';
 import { normalQuantile, PeriodicBase } from '../../../engine/flows/spline/periodic-base';
 import { SplineCouplingStack } from '../../../engine/flows/spline/spline-coupling';
-import type { Flow } from '../../../engine/flows/types';
 import { mlLoss } from '../../../engine/losses';
 import { Rng } from '../../../engine/rng';
 import { Adam } from '../../../engine/train/adam';
+import { randomize } from '../../helpers/flows';
 
 beforeAll(async () => {
   await selectCompute({ prefer: 'wasm', env: {} });
 });
 
-function randomize(flow: Flow, rng: Rng, scale = 0.3): void {
-  for (const v of flow.variables()) {
-    if (!v.trainable) continue;
-    const a = new Float32Array(v.size);
-    for (let i = 0; i < a.length; i++) a[i] = scale * (2 * rng.uniform() - 1);
-    tf.tidy(() => v.assign(tf.tensor(a, v.shape)));
-  }
-}
 
 const arch = (layers: string, bins = 6): FlowArch => ({ layers, hidden: [16], sScale: 1, whiten: false, spline: { bins } });
 
@@ -41,7 +33,7 @@ describe('spline flows', () => {
     const built = buildFlow(arch('QPQ'), 3, rng);
     expect(tf.max(tf.abs(tf.sub(id.x, z))).dataSync()[0]).toBeLessThan(1e-6);
     expect(tf.max(tf.abs(id.logDet)).dataSync()[0]).toBeLessThan(1e-5);
-    randomize(built.flow, rng);
+    randomize(built.flow, rng, 0.3);
     const f = built.flow.forward(z);
     const b = built.flow.inverse(f.x);
     expect(tf.max(tf.abs(tf.sub(b.z, z))).dataSync()[0]).toBeLessThan(1e-5);
@@ -89,7 +81,7 @@ describe('spline flows', () => {
     const built = buildFlow(arch('QQPQ', 5), 4, rng);
     const data = Float64Array.from(rng.normals(new Float64Array(500 * 4), 2));
     fitSplineDomains(built, data);
-    randomize(built.flow, rng);
+    randomize(built.flow, rng, 0.3);
     const again = deserializeFlow(serializeFlow(built), new Rng(99));
     const z = tf.tensor2d(rng.normals(new Float32Array(64 * 4)), [64, 4]);
     expect(Array.from(again.flow.forward(z).x.dataSync())).toEqual(Array.from(built.flow.forward(z).x.dataSync()));

@@ -68,7 +68,7 @@ describe('rational-quadratic spline', () => {
     expect(tail.y[0]![1]).toBe(5);
   });
 
-  it('maps knots onto knots: the interval ends are fixed points; bin edges invert exactly', () => {
+  it('keeps the interval ends fixed: f(lo) = lo, f(hi) = hi, bounded and periodic', () => {
     const rng = new Rng(2);
     const raw = randomRaw(1, 3, rng);
     const ends = run([[-2, -1, -Math.PI], [2, 3, Math.PI]], repeatRows(raw, 2), dom, false);
