@@ -4,6 +4,9 @@ import { BackendSchema, commonFields, distinctTemperatures, endpoint, positive, 
 
 /** The RC-loss terms (docs/science.md, "Reaction-coordinate loss"): the form's options and the engine's kinds. */
 export const RC_LOSSES = ['barrier', 'entropy'] as const;
+/** How a spline flow splits coordinates between coupling halves: the same even/odd split in every block, or a different random half per block. */
+export const SPLINE_PARTITIONS = ['even-odd', 'random'] as const;
+export type SplinePartition = (typeof SPLINE_PARTITIONS)[number];
 export type RcLossKind = (typeof RC_LOSSES)[number];
 
 // A generator run: (reference data | exploration from one configuration) → staged training →
@@ -124,6 +127,8 @@ const SplineSchema = z
       .tuple([z.number(), z.number()])
       .refine(([lo, hi]) => hi > lo, 'the interval [lo, hi] needs hi > lo (a positive width)')
       .optional(),
+    /** `random`: each Q block conditions a different random half of the coordinates on the rest. */
+    partition: z.enum(SPLINE_PARTITIONS).default('even-odd'),
   })
   .strict();
 

@@ -10,7 +10,7 @@ import { UmbrellaSpecSchema, type UmbrellaSpec } from './umbrella';
  * describes every field.
  */
 
-export { GeneratorSpecSchema, StageSchema, ExploreSchema, RC_LOSSES, type ExploreSettings, type GeneratorSpec, type RcLossKind } from './generator';
+export { GeneratorSpecSchema, StageSchema, ExploreSchema, RC_LOSSES, SPLINE_PARTITIONS, type ExploreSettings, type GeneratorSpec, type RcLossKind, type SplinePartition } from './generator';
 export { UmbrellaSpecSchema, type UmbrellaSpec } from './umbrella';
 
 export type RunSpec = GeneratorSpec | UmbrellaSpec;

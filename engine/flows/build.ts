@@ -8,6 +8,7 @@ import { Whiten } from './whiten';
 import { MixedCoordinatesLayer } from './internal/mixed-layer';
 import { PeriodicBase } from './spline/periodic-base';
 import { SplineCouplingStack } from './spline/spline-coupling';
+import { randomHalf, type Partition } from './partition';
 
 /**
  * The architecture of a flow, as it appears in a run spec.
@@ -35,6 +36,8 @@ export interface SplineSettings {
   readonly bins: number;
   /** Fixed interval for every non-periodic coordinate; absent: fitted on the training data (default [−5, 5]). */
   readonly interval?: readonly [number, number] | undefined;
+  /** How each block splits the coordinates (`partition.ts`); absent: even-odd (flows saved before it). */
+  readonly partition?: Partition | undefined;
 }
 
 export const DEFAULT_SPLINE: SplineSettings = { bins: 8 };
@@ -88,19 +91,25 @@ export function buildFlow(arch: FlowArch, dim: number, rng: Rng, molecule?: Mixe
   if (periodicBase) layers.push(periodicBase);
   let kinds: CouplingKind[] = [];
   let splineCount = 0;
+  let splineBlocks = 0;
   const flush = (at: number): void => {
     if (kinds.length) layers.push(new CouplingStack({ dim, kinds, hidden: arch.hidden, sScale: arch.sScale, rng }));
-    if (splineCount) layers.push(splineStack(arch, dim, splineCount, flagsAt[at - 1]!, rng));
+    if (splineCount) layers.push(splineStack(arch, dim, splineCount, flagsAt[at - 1]!, splineBlocks++, rng));
     kinds = [];
     splineCount = 0;
   };
+  // A random partition gives every Q block its own stack (its own halves).
+  const ownStack = arch.spline?.partition === 'random';
   [...arch.layers].forEach((letter, i) => {
     if (letter === 'R' || letter === 'N') {
       const kind: CouplingKind = letter === 'R' ? 'affine' : 'additive';
       kinds.push(kind, kind);
       return;
     }
-    if (letter === 'Q') return void (splineCount += 2);
+    if (letter === 'Q') {
+      if (ownStack) flush(i);
+      return void (splineCount += 2);
+    }
     flush(i);
     if (letter === 'S') layers.push(new Scaling(dim));
     else if (letter === 'P') layers.push(Permute.swap(dim));
@@ -113,7 +122,8 @@ export function buildFlow(arch: FlowArch, dim: number, rng: Rng, molecule?: Mixe
   return { flow: new Sequential(layers), arch, whitening, mixed, periodicBase };
 }
 
-function splineStack(arch: FlowArch, dim: number, couplings: number, periodic: boolean[], rng: Rng): SplineCouplingStack {
+function splineStack(arch: FlowArch, dim: number, couplings: number, periodic: boolean[], block: number, rng: Rng): SplineCouplingStack {
   const s = arch.spline ?? DEFAULT_SPLINE;
-  return new SplineCouplingStack({ dim, couplings, hidden: arch.hidden, bins: s.bins, periodic, interval: s.interval ?? DEFAULT_SPLINE_INTERVAL, rng });
+  const firstHalf = s.partition === 'random' ? randomHalf(dim, block) : undefined;
+  return new SplineCouplingStack({ dim, couplings, hidden: arch.hidden, bins: s.bins, periodic, interval: s.interval ?? DEFAULT_SPLINE_INTERVAL, firstHalf, rng });
 }

@@ -8,7 +8,7 @@ export type CouplingKind = 'affine' | 'additive';
 
 export interface CouplingStackOptions {
   readonly dim: number;
-  /** One entry per coupling; coupling i updates the odd half if i is even, else the even half. */
+  /** One entry per coupling; coupling i updates the second half if i is even, else the first. */
   readonly kinds: readonly CouplingKind[];
   readonly hidden: readonly number[];
   /** s = sScale·tanh(raw): bounded log-scales keep exp(s) finite early in KL training. */
@@ -23,18 +23,18 @@ export interface CouplingStackOptions {
  * starts at zero, so the stack starts as the identity.
  */
 export class CouplingStack extends HalvesFlow {
-  private readonly couplings: { kind: CouplingKind; net: Mlp; updatesOdd: boolean }[];
+  private readonly couplings: { kind: CouplingKind; net: Mlp; updatesSecond: boolean }[];
   private readonly sScale: number;
 
   constructor(o: CouplingStackOptions) {
     super(o.dim);
     this.sScale = o.sScale;
-    const nOdd = o.dim - this.nEven;
+    const nSecond = o.dim - this.nFirst;
     this.couplings = o.kinds.map((kind, i) => {
-      const updatesOdd = i % 2 === 0;
-      const nIn = updatesOdd ? this.nEven : nOdd;
-      const nOut = (updatesOdd ? nOdd : this.nEven) * (kind === 'affine' ? 2 : 1);
-      return { kind, updatesOdd, net: new Mlp([nIn, ...o.hidden, nOut], o.rng) };
+      const updatesSecond = i % 2 === 0;
+      const nIn = updatesSecond ? this.nFirst : nSecond;
+      const nOut = (updatesSecond ? nSecond : this.nFirst) * (kind === 'affine' ? 2 : 1);
+      return { kind, updatesSecond, net: new Mlp([nIn, ...o.hidden, nOut], o.rng) };
     });
   }
 
@@ -49,12 +49,12 @@ export class CouplingStack extends HalvesFlow {
 
   protected run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
     const n = input.shape[0];
-    let [even, odd] = this.halves(input);
+    let [first, second] = this.halves(input);
     const order = inverse ? [...this.couplings].reverse() : this.couplings;
     const sTerms: tf.Tensor1D[] = [];
     for (const c of order) {
-      const cond = c.updatesOdd ? even : odd;
-      const target = c.updatesOdd ? odd : even;
+      const cond = c.updatesSecond ? first : second;
+      const target = c.updatesSecond ? second : first;
       const width = target.shape[1];
       const out = c.net.apply(cond);
       let updated: tf.Tensor2D;
@@ -67,10 +67,10 @@ export class CouplingStack extends HalvesFlow {
         updated = inverse ? tf.mul(tf.sub(target, t), tf.exp(tf.neg(s))) : tf.add(tf.mul(target, tf.exp(s)), t);
         sTerms.push(tf.sum(s, 1));
       }
-      if (c.updatesOdd) odd = updated;
-      else even = updated;
+      if (c.updatesSecond) second = updated;
+      else first = updated;
     }
-    const y = this.merge(even, odd);
+    const y = this.merge(first, second);
     let logDet: tf.Tensor1D = sTerms.length ? (tf.addN(sTerms) as tf.Tensor1D) : tf.zeros([n]);
     if (inverse) logDet = tf.neg(logDet);
     return { y, logDet };

@@ -3,25 +3,31 @@ import { permutationMatrices, permuteColumns } from './permute';
 import type { Flow } from './types';
 
 /**
- * What coupling stacks share: the even/odd split of the coordinates, done once on entry and undone
- * once on exit (not per coupling), and forward/inverse as one `run` in either direction. Subclasses
- * (affine/additive couplings, spline couplings) implement `run` and the variables.
+ * What coupling stacks share: the split of the coordinates into two halves (the even and the odd
+ * coordinates, or a given first half), done once on entry and undone once on exit (not per
+ * coupling), and forward/inverse as one `run` in either direction. Subclasses (affine/additive
+ * couplings, spline couplings) implement `run` and the variables.
  */
 export abstract class HalvesFlow implements Flow {
   readonly dim: number;
-  protected readonly nEven: number;
-  protected readonly even: readonly number[];
-  protected readonly odd: readonly number[];
-  /** Null when the even/odd split is already the identity order (dim 2): skips two matMuls. */
+  protected readonly nFirst: number;
+  /** The coordinates of each half, ascending. */
+  readonly first: readonly number[];
+  readonly second: readonly number[];
+  /** Null when the split is already the identity order (dim 2): skips two matMuls. */
   protected readonly split: { P: tf.Tensor2D; PT: tf.Tensor2D } | null;
 
-  constructor(dim: number) {
+  /** `firstHalf`: the coordinates of the first half; default the even ones (0, 2, 4, …). */
+  constructor(dim: number, firstHalf?: readonly number[]) {
     if (dim < 2) throw new Error('coupling layers need dim ≥ 2');
     this.dim = dim;
-    this.nEven = Math.ceil(dim / 2);
-    this.even = Array.from({ length: this.nEven }, (_, i) => 2 * i);
-    this.odd = Array.from({ length: dim - this.nEven }, (_, i) => 2 * i + 1);
-    const order = [...this.even, ...this.odd];
+    const inFirst = (i: number): boolean => (firstHalf ? firstHalf.includes(i) : i % 2 === 0);
+    const all = Array.from({ length: dim }, (_, i) => i);
+    this.first = all.filter(inFirst);
+    this.second = all.filter((i) => !inFirst(i));
+    if (!this.first.length || !this.second.length) throw new Error('coupling layers need two non-empty halves');
+    this.nFirst = this.first.length;
+    const order = [...this.first, ...this.second];
     this.split = order.every((v, i) => v === i) ? null : permutationMatrices(order);
   }
 
@@ -43,16 +49,16 @@ export abstract class HalvesFlow implements Flow {
 
   protected abstract run(input: tf.Tensor2D, inverse: boolean): { y: tf.Tensor2D; logDet: tf.Tensor1D };
 
-  /** The input as its even and odd halves. */
+  /** The input as its first and second halves. */
   protected halves(input: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
     const n = input.shape[0];
     const h = this.split ? permuteColumns(input, this.split.P, this.split.PT) : input;
-    return [tf.slice(h, [0, 0], [n, this.nEven]) as tf.Tensor2D, tf.slice(h, [0, this.nEven], [n, this.dim - this.nEven]) as tf.Tensor2D];
+    return [tf.slice(h, [0, 0], [n, this.nFirst]) as tf.Tensor2D, tf.slice(h, [0, this.nFirst], [n, this.dim - this.nFirst]) as tf.Tensor2D];
   }
 
   /** The halves back in the original coordinate order. */
-  protected merge(even: tf.Tensor2D, odd: tf.Tensor2D): tf.Tensor2D {
-    const merged = tf.concat([even, odd], 1);
+  protected merge(first: tf.Tensor2D, second: tf.Tensor2D): tf.Tensor2D {
+    const merged = tf.concat([first, second], 1);
     return this.split ? permuteColumns(merged, this.split.PT, this.split.P) : merged;
   }
 }

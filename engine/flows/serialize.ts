@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Rng } from '../rng';
 import { buildFlow, type BuiltFlow } from './build';
 import { xDimOf } from './types';
+import { SPLINE_PARTITIONS } from '../../contract/run-spec';
 
 const MAGIC = 0x46574742; // "BGWF" little-endian
 
@@ -13,7 +14,7 @@ const HeaderSchema = z.object({
     sScale: z.number().positive(),
     whiten: z.boolean(),
     coordinates: z.enum(['cartesian', 'mixed']).optional(),
-    spline: z.object({ bins: z.number().int().min(2).max(64), interval: z.tuple([z.number(), z.number()]).optional() }).optional(),
+    spline: z.object({ bins: z.number().int().min(2).max(64), interval: z.tuple([z.number(), z.number()]).optional(), partition: z.enum(SPLINE_PARTITIONS).optional() }).optional(),
   }),
   dim: z.number().int().min(1).max(100_000),
   /** The x-side dimension and, for mixed coordinates, the topology the transform is built from. */

@@ -186,6 +186,7 @@ describe('parseRunSpec: each error names the bad field', () => {
     ['a non-finite bound', { layers: 'QQ', hidden: [8], spline: { interval: [-1, Infinity] } }, 'flow.spline.interval[1]', undefined],
     ['Q mixed with affine layers', { layers: 'QRQ', hidden: [8] }, 'flow.layers', /only Q and P/],
     ['spline settings without Q layers', { layers: 'RR', hidden: [8], spline: { bins: 8 } }, 'flow.spline', /Q layers/],
+    ['an unknown partition', { layers: 'QQ', hidden: [8], spline: { partition: 'checkerboard' } }, 'flow.spline.partition', /even-odd.*random/],
   ])('spline flow with %s → its field', (_what, flow, path, message) => {
     const spec = minimal();
     spec.flow = flow;
@@ -197,7 +198,7 @@ describe('parseRunSpec: each error names the bad field', () => {
     spec.flow = { layers: 'QPQ', hidden: [16] };
     expect(generator(parseRunSpec(spec)).flow.spline).toBeUndefined();
     spec.flow = { layers: 'QPQ', hidden: [16], spline: {} };
-    expect(generator(parseRunSpec(spec)).flow.spline).toEqual({ bins: 8 });
+    expect(generator(parseRunSpec(spec)).flow.spline).toEqual({ bins: 8, partition: 'even-odd' });
   });
 
   it('flow.layers "RX" → flow.layers', () => {

@@ -8,7 +8,7 @@ import { paramsPerDim, rqSpline, type SplineDomain } from './rq-spline';
 
 export interface SplineStackOptions {
   readonly dim: number;
-  /** Number of couplings; coupling i updates the odd half if i is even, else the even half. */
+  /** Number of couplings; coupling i updates the second half if i is even, else the first. */
   readonly couplings: number;
   readonly hidden: readonly number[];
   readonly bins: number;
@@ -16,6 +16,8 @@ export interface SplineStackOptions {
   readonly periodic: readonly boolean[];
   /** The interval of the other coordinates until `setDomain` fits them (periodic ones start on [−π, π)). */
   readonly interval: readonly [number, number];
+  /** The coordinates of the first half; default the even ones (see `partition.ts`). */
+  readonly firstHalf?: readonly number[] | undefined;
   readonly rng: Rng;
 }
 
@@ -27,7 +29,7 @@ interface Features {
 }
 
 /**
- * Neural-spline couplings (Durkan et al. 2019) over alternating halves (even/odd coordinates), the
+ * Neural-spline couplings (Durkan et al. 2019) over alternating halves (a partition of the coordinates), the
  * spline counterpart of `CouplingStack`: each coupling's MLP sees one half and emits, per
  * coordinate of the other half, the 3K + 1 parameters of a rational-quadratic spline
  * (`rq-spline.ts`). Periodic coordinates get circular splines and enter conditioners as (cos, sin).
@@ -42,25 +44,25 @@ export class SplineCouplingStack extends HalvesFlow {
   readonly lo: tf.Variable<tf.Rank.R1>;
   readonly width: tf.Variable<tf.Rank.R1>;
   private readonly mask: tf.Tensor1D;
-  private readonly couplings: { net: Mlp; updatesOdd: boolean; features: Features }[];
+  private readonly couplings: { net: Mlp; updatesSecond: boolean; features: Features }[];
 
   constructor(o: SplineStackOptions) {
-    super(o.dim);
+    super(o.dim, o.firstHalf);
     if (o.periodic.length !== o.dim) throw new Error(`spline couplings: ${o.periodic.length} periodic flags for ${o.dim} coordinates`);
     this.bins = o.bins;
     this.periodic = o.periodic;
-    const { even, odd } = this;
-    const order = [...even, ...odd];
+    const { first, second } = this;
+    const order = [...first, ...second];
     const [a, b] = o.interval;
     this.lo = newVariable(() => tf.tensor1d(o.periodic.map((p) => (p ? -Math.PI : a))), false);
     this.width = newVariable(() => tf.tensor1d(o.periodic.map((p) => (p ? 2 * Math.PI : b - a))), false);
     this.mask = tf.keep(tf.tensor1d(order.map((i) => (o.periodic[i] ? 1 : 0))));
-    const halves = [even.map((i) => o.periodic[i]!), odd.map((i) => o.periodic[i]!)];
+    const halves = [first.map((i) => o.periodic[i]!), second.map((i) => o.periodic[i]!)];
     this.couplings = Array.from({ length: o.couplings }, (_, i) => {
-      const updatesOdd = i % 2 === 0;
-      const features = featureMap(halves[updatesOdd ? 0 : 1]!);
-      const nOut = (updatesOdd ? odd.length : this.nEven) * paramsPerDim(o.bins);
-      return { updatesOdd, features, net: new Mlp([features.size, ...o.hidden, nOut], o.rng) };
+      const updatesSecond = i % 2 === 0;
+      const features = featureMap(halves[updatesSecond ? 0 : 1]!);
+      const nOut = (updatesSecond ? second.length : this.nFirst) * paramsPerDim(o.bins);
+      return { updatesSecond, features, net: new Mlp([features.size, ...o.hidden, nOut], o.rng) };
     });
   }
 
@@ -93,31 +95,31 @@ export class SplineCouplingStack extends HalvesFlow {
     const perHalf: tf.Tensor2D[][] = [[], []];
     const { y } = this.run(z, false, perHalf);
     const sum = (t: tf.Tensor2D[], width: number): tf.Tensor2D => (t.length ? (tf.addN(t) as tf.Tensor2D) : tf.zeros([z.shape[0], width]));
-    return { x: y, terms: this.merge(sum(perHalf[0]!, this.nEven), sum(perHalf[1]!, this.dim - this.nEven)) };
+    return { x: y, terms: this.merge(sum(perHalf[0]!, this.nFirst), sum(perHalf[1]!, this.dim - this.nFirst)) };
   }
 
   protected run(input: tf.Tensor2D, inverse: boolean, perHalf?: tf.Tensor2D[][]): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
     const n = input.shape[0];
-    const nOdd = this.dim - this.nEven;
+    const nSecond = this.dim - this.nFirst;
     const ordered = (v: tf.Tensor1D): tf.Tensor1D => (this.split ? (tf.reshape(tf.matMul(tf.reshape(v, [1, -1]), this.split.P), [-1]) as tf.Tensor1D) : v);
     const lo = ordered(this.lo), width = ordered(this.width);
-    const part = (v: tf.Tensor1D, odd: boolean): tf.Tensor1D => (odd ? tf.slice(v, [this.nEven], [nOdd]) : tf.slice(v, [0], [this.nEven]));
-    const domain = (odd: boolean): SplineDomain => ({ lo: part(lo, odd), width: part(width, odd), periodic: part(this.mask, odd) });
+    const part = (v: tf.Tensor1D, inSecond: boolean): tf.Tensor1D => (inSecond ? tf.slice(v, [this.nFirst], [nSecond]) : tf.slice(v, [0], [this.nFirst]));
+    const domain = (inSecond: boolean): SplineDomain => ({ lo: part(lo, inSecond), width: part(width, inSecond), periodic: part(this.mask, inSecond) });
     const domains = [domain(false), domain(true)] as const;
-    let [even, odd] = this.halves(input);
+    let [first, second] = this.halves(input);
     const order = inverse ? [...this.couplings].reverse() : this.couplings;
     const terms: tf.Tensor1D[] = [];
     for (const c of order) {
-      const cond = c.updatesOdd ? even : odd;
-      const condDomain = domains[c.updatesOdd ? 0 : 1];
+      const cond = c.updatesSecond ? first : second;
+      const condDomain = domains[c.updatesSecond ? 0 : 1];
       const raw = c.net.apply(features(cond, c.features, condDomain));
-      const r = rqSpline(c.updatesOdd ? odd : even, raw, this.bins, domains[c.updatesOdd ? 1 : 0], inverse);
+      const r = rqSpline(c.updatesSecond ? second : first, raw, this.bins, domains[c.updatesSecond ? 1 : 0], inverse);
       terms.push(r.logDet);
-      perHalf?.[c.updatesOdd ? 1 : 0]!.push(r.perDim);
-      if (c.updatesOdd) odd = r.y;
-      else even = r.y;
+      perHalf?.[c.updatesSecond ? 1 : 0]!.push(r.perDim);
+      if (c.updatesSecond) second = r.y;
+      else first = r.y;
     }
-    return { y: this.merge(even, odd), logDet: terms.length ? (tf.addN(terms) as tf.Tensor1D) : tf.zeros([n]) };
+    return { y: this.merge(first, second), logDet: terms.length ? (tf.addN(terms) as tf.Tensor1D) : tf.zeros([n]) };
   }
 }
 
