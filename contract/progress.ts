@@ -50,4 +50,6 @@ export type RunEvent =
   | ({ readonly type: 'explore' } & ExploreProgress)
   | { readonly type: 'umbrella'; readonly window: number; readonly windows: number; readonly acceptance: number }
   /** ESS / N of a small fresh batch at τ = 1 while training (every ~2 % of the steps). */
-  | { readonly type: 'ess'; readonly step: number; readonly essFraction: number };
+  | { readonly type: 'ess'; readonly step: number; readonly essFraction: number }
+  /** Mean negative log-likelihood of the held-out rows (`training.heldOut`), at each ESS probe. */
+  | { readonly type: 'heldOut'; readonly step: number; readonly nll: number };

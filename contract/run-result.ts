@@ -39,6 +39,8 @@ export interface RunResult {
     readonly steps: number;
     readonly skippedSteps: number;
     readonly finalLoss: TrainProgress['loss'] | null;
+    /** Early stopping: the best held-out NLL, its step, and whether its weights were put back. */
+    readonly heldOut?: { readonly bestStep: number; readonly bestNll: number; readonly restored: boolean };
   } | null;
   readonly umbrella: UmbrellaSummary | null;
   /** Latent interpolation between the two states' start configurations (generator runs). */

@@ -167,6 +167,15 @@ export const GeneratorSpecSchema = z
       .object({
         clipNorm: positive.default(100),
         stages: z.array(StageSchema).max(32).default([]),
+        /**
+         * Early stopping: hold out the tail `fraction` of each of 20 contiguous segments of the data,
+         * check its negative log-likelihood at every ESS probe, and (keepBest) end with the weights
+         * that scored best.
+         */
+        heldOut: z
+          .object({ fraction: positive.max(0.5).default(0.1), keepBest: z.boolean().default(true) })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ clipNorm: 100, stages: [] }),
@@ -203,6 +212,9 @@ export const GeneratorSpecSchema = z
       }
     });
     const fitted = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples';
+    if (spec.training.heldOut && !fitted) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'heldOut'], message: 'held-out data come from the training data: needs data.source "metropolis", "md" or "samples"' });
+    }
     if (spec.flow.whiten && !fitted) {
       ctx.addIssue({ code: 'custom', path: ['flow', 'whiten'], message: 'whitening is fitted on reference data: needs data.source "metropolis", "md" or "samples"' });
     }

@@ -45,6 +45,8 @@ export interface TrainSummary {
   readonly seconds: number;
   readonly msPerStep: number;
   readonly finalLoss: TrainProgress['loss'] | null;
+  /** Early stopping (`training.heldOut`): the step whose weights scored best on held-out data, and whether they were put back. */
+  readonly heldOut?: { readonly bestStep: number; readonly bestNll: number; readonly restored: boolean };
 }
 
 /**

@@ -193,6 +193,17 @@ describe('parseRunSpec: each error names the bad field', () => {
     expectIssueAt(spec, path, message);
   });
 
+  it('training.heldOut needs training data, and a fraction in (0, 0.5]', () => {
+    const spec: Record<string, any> = { ...minimal(), data: DATA };
+    spec.training.heldOut = { fraction: 0.6 };
+    expectIssueAt(spec, 'training.heldOut.fraction', /0.5/);
+    spec.training.heldOut = {};
+    expect(generator(parseRunSpec(spec)).training.heldOut).toEqual({ fraction: 0.1, keepBest: true });
+    const noData = minimal();
+    noData.training.heldOut = {};
+    expectIssueAt(noData, 'training.heldOut', /needs data.source/);
+  });
+
   it('a spline flow parses with default bins (8) and no fixed interval', () => {
     const spec = minimal();
     spec.flow = { layers: 'QPQ', hidden: [16] };

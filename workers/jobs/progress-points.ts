@@ -28,6 +28,8 @@ export function eventPoints(e: RunEvent): MetricPoint[] {
       return [{ series: 'umbrella.acceptance', step: e.window, value: e.acceptance }];
     case 'ess':
       return [{ series: 'ess', step: e.step, value: e.essFraction }];
+    case 'heldOut':
+      return [{ series: 'heldOut.ml', step: e.step, value: e.nll }];
     case 'phase':
       return [];
   }

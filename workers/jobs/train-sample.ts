@@ -12,6 +12,7 @@ import { bufferStats, explore, type ExploreState } from '../../engine/samplers/e
 import { chainDeltaF, independenceIndices } from '../../engine/samplers/independence';
 import { sampleFlow, type GeneratedSamples } from '../../engine/sampling';
 import { train, type TrainSummary } from '../../engine/train/trainer';
+import { BestWeights, heldOutNll } from '../../engine/train/held-out';
 import { assembleResult, type ExploreOutcome } from './assemble-result';
 import { decodeAdam, decodeBuffer } from './checkpoint';
 import type { Emit } from './system-hooks';
@@ -75,16 +76,16 @@ async function announceBackend(spec: GeneratorSpec, emit: Emit): Promise<Compute
 }
 
 /** Fit the flow's data-dependent transforms (whitening, mixed coordinates) on the training data; a resumed flow has them. */
-function fitTransforms({ built, resume, data, hooks, emit }: Run): void {
+function fitTransforms({ built, resume, fitRows: data, hooks, emit }: Run): void {
   if (built.whitening && !resume) {
     if (!data) throw new Error('flow.whiten needs training data to fit on (add a "data" section)');
-    built.whitening.fit(data.x);
+    built.whitening.fit(data);
   }
   // Exploration from one configuration has no data yet: its mixed transform is fitted on the
   // short MD around the start that also fills its initial buffer (runExplore).
-  if (built.mixed && !resume && data) hooks.fitMixed(built, data.x, emit);
+  if (built.mixed && !resume && data) hooks.fitMixed(built, data, emit);
   // Spline intervals come from the data as the couplings see it (through the transforms just fitted).
-  if (isSplineFlow(built) && !resume && (data || !built.mixed)) fitSplineDomains(built, data?.x ?? null);
+  if (isSplineFlow(built) && !resume && (data || !built.mixed)) fitSplineDomains(built, data);
 }
 
 /** Exploration (explore runs; continued from an explore checkpoint), or its outcome as a checkpoint recorded it. */
@@ -112,20 +113,23 @@ async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null): Prom
   emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
   const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
   const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : undefined;
+  const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
+  const best = new BestWeights();
   const summary = await train({
     flow: built.flow,
     system,
     stages: spec.training.stages,
-    data: run.data?.x ?? (run.explored ? Float64Array.from(run.explored.buffer) : null),
-    dataTau: spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1),
+    data: run.fitRows ?? (run.explored ? Float64Array.from(run.explored.buffer) : null),
+    dataTau,
     rng: run.rng.train,
     clipNorm: spec.training.clipNorm,
     onProgress: (p) => {
       run.step.now = p.step;
       emit({ type: 'train', ...p });
-      // ESS over time: ~50 probes per schedule, and the last step.
+      // ESS (and held-out NLL) over time: ~50 probes per schedule, and the last step.
       if (p.step % Math.max(1, Math.round(p.totalSteps / 50)) === 0 || p.step === p.totalSteps) {
         emit({ type: 'ess', step: p.step, essFraction: essProbe(built.flow, system, { n: 512, tau: 1, rng: run.rng.ess }) });
+        if (run.heldOut) checkHeldOut(run, best, p.step, dataTau);
       }
     },
     ...(start ? { start } : {}),
@@ -133,9 +137,26 @@ async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null): Prom
     ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
+  const kept = keepBest(run, best, summary.steps);
   const stages = spec.training.stages.length;
   snapshot(run, 'trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}) }, null);
-  return summary;
+  return { ...summary, ...kept };
+}
+
+/** The held-out NLL now, kept with the weights if it is the best so far. */
+function checkHeldOut(run: Run, best: BestWeights, step: number, tau: number): void {
+  const nll = heldOutNll(run.built.flow, run.heldOut!, tau);
+  best.offer(run.built.flow, step, nll);
+  run.emit({ type: 'heldOut', step, nll });
+}
+
+/** With `heldOut.keepBest`, the best-scoring weights go back into the flow; what was kept, for the result. */
+function keepBest(run: Run, best: BestWeights, lastStep: number): Pick<TrainSummary, 'heldOut'> {
+  const h = run.spec.training.heldOut;
+  if (!h || best.step === null) return {};
+  const restored = h.keepBest && best.step !== lastStep && best.restore(run.built.flow);
+  if (restored) run.emit({ type: 'phase', phase: 'train', message: `kept the weights of step ${best.step} (held-out NLL ${best.nll!.toFixed(3)}, the best checked)` });
+  return { heldOut: { bestStep: best.step, bestNll: best.nll!, restored } };
 }
 
 /** Samples from the flow at each temperature, in the spec's order. */

@@ -12,6 +12,7 @@ import { Rng } from '../../engine/rng';
 import { metropolisStates } from '../../engine/samplers/metropolis';
 import type { AdamState } from '../../engine/train/adam';
 import type { TrainingData } from './assemble-result';
+import { splitHeldOut } from '../../engine/train/held-out';
 import { encodeAdam, encodeBuffer } from './checkpoint';
 import { moleculeHooks } from './molecule-steps';
 import { modelSystemHooks, type Emit, type RunSystemHooks } from './system-hooks';
@@ -50,6 +51,9 @@ export interface Run {
   readonly resume: JobCheckpoint | null;
   readonly sampleOnly: boolean;
   readonly data: TrainingData | null;
+  /** The rows the flow is fitted and trained on, and those held out for early stopping (`training.heldOut`). */
+  readonly fitRows: Float64Array | null;
+  readonly heldOut: Float64Array | null;
   readonly built: BuiltFlow;
   /** The current training step, which an injected energy fault reads. */
   readonly step: { now: number };
@@ -87,7 +91,17 @@ export function setUp(spec: GeneratorSpec, o: TrainSampleOptions, emit: Emit): R
     emit({ type: 'phase', phase: 'train', message: `resuming from the ${resume.phase} checkpoint at step ${resume.step}` });
   }
   const streams = { train: trainRng, sample: sampleRng, stats: statsRng, ess: essRng };
-  return { spec, o, emit, base, system, hooks, rng: streams, resume, sampleOnly, data, built, step, explored: null };
+  const { fitRows, heldOut } = holdOut(spec, data, system.dim, emit);
+  return { spec, o, emit, base, system, hooks, rng: streams, resume, sampleOnly, data, fitRows, heldOut, built, step, explored: null };
+}
+
+/** The training rows and, with `training.heldOut`, the held-out ones (the reference keeps every row). */
+function holdOut(spec: GeneratorSpec, data: TrainingData | null, dim: number, emit: Emit): { fitRows: Float64Array | null; heldOut: Float64Array | null } {
+  const h = spec.training.heldOut;
+  if (!data || !h) return { fitRows: data?.x ?? null, heldOut: null };
+  const split = splitHeldOut(data.x, dim, h.fraction);
+  emit({ type: 'phase', phase: 'data', message: `held out ${split.heldOut.length / dim} of ${data.x.length / dim} rows for early stopping` });
+  return { fitRows: split.train, heldOut: split.heldOut };
 }
 
 /** A checkpoint of the run as it stands (`o.onCheckpoint`), with the streams' states, the flow and the buffer. */

@@ -17,6 +17,7 @@ export function runSummary({ run, result, files }: RunOutcome): string {
     `run ${run.id} completed`,
     `ΔF(${d.B} − ${d.A}) at τ=${result.tau}: ${figure(d.value)} ± ${figure(d.stderr)} kT${exact}`,
     `${sampling}backend ${result.backend.name}  ·  seed ${result.seed}`,
+    ...heldOutLine(result),
     ...basinLines(result),
     ...files.map((f) => `wrote ${f}`),
   ]
@@ -28,4 +29,12 @@ export function runSummary({ run, result, files }: RunOutcome): string {
 function drawsNote(result: RunOutcome['result']): string {
   const d = essDrawsOf(result);
   return d ? ` (median of ${d.draws.length} draws ${(100 * d.median).toFixed(1)}%: ${d.draws.map((v) => (100 * v).toFixed(1)).join(', ')})` : '';
+}
+
+/** Early stopping: the best held-out NLL and whether the run ended on its weights. */
+function heldOutLine(result: RunOutcome['result']): string[] {
+  const h = result.training?.heldOut;
+  if (!h) return [];
+  const kept = h.restored ? `kept the weights of step ${h.bestStep}` : `best at step ${h.bestStep} (${h.bestStep === result.training!.steps ? 'the last' : 'not restored'})`;
+  return [`held-out NLL ${h.bestNll.toFixed(3)}: ${kept} of ${result.training!.steps}`];
 }

@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mlLoss } from '../losses';
+import { xDimOf, type Flow } from '../flows/types';
+
+/**
+ * Held-out data for early stopping. The rows are cut into `SEGMENTS` contiguous segments and the
+ * tail of each is held out: MD frames and Metropolis chains are time-ordered and often stored state
+ * by state, so a random split would put near-copies of training frames in the held-out set, and a
+ * single tail would hold out one state only.
+ */
+export const SEGMENTS = 20;
+
+export interface HeldOutSplit {
+  readonly train: Float64Array;
+  readonly heldOut: Float64Array;
+}
+
+/** Split row-major `x` (rows of `dim`) into training rows and the tail `fraction` of each segment. */
+export function splitHeldOut(x: Float64Array, dim: number, fraction: number): HeldOutSplit {
+  if (!(fraction > 0 && fraction < 1)) throw new Error(`held-out fraction ${fraction} is not in (0, 1)`);
+  const n = x.length / dim;
+  const train: number[] = [];
+  const held: number[] = [];
+  for (let s = 0; s < SEGMENTS; s++) {
+    const start = Math.floor((s * n) / SEGMENTS);
+    const end = Math.floor(((s + 1) * n) / SEGMENTS);
+    const cut = end - Math.round((end - start) * fraction);
+    for (let r = start; r < end; r++) (r < cut ? train : held).push(r);
+  }
+  if (!held.length || !train.length) throw new Error(`holding out ${fraction} of ${n} rows leaves ${train.length} to train on and ${held.length} to check against`);
+  const rows = (idx: number[]): Float64Array => {
+    const out = new Float64Array(idx.length * dim);
+    idx.forEach((r, i) => out.set(x.subarray(r * dim, (r + 1) * dim), i * dim));
+    return out;
+  };
+  return { train: rows(train), heldOut: rows(held) };
+}
+
+/** Rows evaluated per check: evenly spaced over the held-out set, the same rows every time. */
+export const MAX_CHECK_ROWS = 4096;
+const CHUNK = 1024;
+
+/** Mean negative log-likelihood (the ML loss at `tau`) of up to `MAX_CHECK_ROWS` held-out rows. */
+export function heldOutNll(flow: Flow, heldOut: Float64Array, tau: number): number {
+  const dim = xDimOf(flow);
+  const n = heldOut.length / dim;
+  const take = Math.min(n, MAX_CHECK_ROWS);
+  const rows = new Float32Array(take * dim);
+  for (let i = 0; i < take; i++) {
+    const r = Math.floor((i * n) / take);
+    for (let j = 0; j < dim; j++) rows[i * dim + j] = heldOut[r * dim + j]!;
+  }
+  let sum = 0;
+  for (let start = 0; start < take; start += CHUNK) {
+    const m = Math.min(CHUNK, take - start);
+    sum += m * tf.tidy(() => mlLoss(flow, tf.tensor2d(rows.subarray(start * dim, (start + m) * dim), [m, dim]), tau).dataSync()[0]!);
+  }
+  return sum / take;
+}
+
+/**
+ * The weights at the best held-out NLL seen so far (host copies of every variable), to restore
+ * when training ends: early stopping without cutting the schedule short, so a later improvement
+ * still counts.
+ */
+export class BestWeights {
+  private best: { step: number; nll: number; values: Float32Array[] } | null = null;
+
+  /** Keep `flow`'s weights if `nll` beats the best so far; true when it did. */
+  offer(flow: Flow, step: number, nll: number): boolean {
+    if (!Number.isFinite(nll) || (this.best && nll >= this.best.nll)) return false;
+    this.best = { step, nll, values: flow.variables().map((v) => Float32Array.from(v.dataSync() as Float32Array)) };
+    return true;
+  }
+
+  get step(): number | null {
+    return this.best?.step ?? null;
+  }
+
+  get nll(): number | null {
+    return this.best?.nll ?? null;
+  }
+
+  /** Put the best weights back into `flow` (the same architecture); false when none was kept. */
+  restore(flow: Flow): boolean {
+    if (!this.best) return false;
+    const values = this.best.values;
+    flow.variables().forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(values[i]!, v.shape))));
+    return true;
+  }
+}

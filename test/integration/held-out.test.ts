@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunSpec, type GeneratorSpec } from '../../contract/run-spec';
+import type { RunEvent } from '../../contract/run-result';
+import { deserializeFlow } from '../../engine/flows/serialize';
+import { Rng } from '../../engine/rng';
+import { heldOutNll, splitHeldOut } from '../../engine/train/held-out';
+import { runTrainSample } from '../../workers/jobs/train-sample';
+
+// Early stopping end to end: a wide flow on 80 double-well frames over-fits within a few hundred
+// steps at a high learning rate, so its held-out NLL turns up and the best weights are not the last.
+function spec(keepBest: boolean): GeneratorSpec {
+  const r = parseRunSpec({
+    system: { name: 'double-well' },
+    backend: 'wasm',
+    data: { source: 'metropolis', perState: 40, stride: 5, burnIn: 200 },
+    flow: { layers: 'RRRR', hidden: [64, 64] },
+    training: { stages: [{ iterations: 400, lr: 3e-3, batch: 64, wML: 1 }], heldOut: { fraction: 0.25, keepBest } },
+    sampling: { n: 500 },
+    analysis: { bootstrap: 2, pathPoints: 0 },
+  });
+  if (!r.ok || r.spec.method !== 'generator') throw new Error('spec');
+  return r.spec;
+}
+
+describe('training.heldOut', () => {
+  it('checks the held-out NLL at every probe and ends on the best weights', async () => {
+    const events: RunEvent[] = [];
+    const out = await runTrainSample(spec(true), { seed: 2, onEvent: (e) => events.push(e) });
+    const checks = events.flatMap((e) => (e.type === 'heldOut' ? [e] : []));
+    expect(checks.length).toBeGreaterThanOrEqual(40);
+    const h = out.result.training!.heldOut!;
+    const min = checks.reduce((a, c) => (c.nll < a.nll ? c : a));
+    expect([h.bestStep, h.bestNll]).toEqual([min.step, min.nll]);
+    expect(h.bestStep).toBeLessThan(400);
+    expect(h.restored).toBe(true);
+    // The saved generator is the best one: its held-out NLL is the best checked, not the last.
+    const heldOut = splitHeldOut(out.reference!, 2, 0.25).heldOut;
+    const saved = deserializeFlow(out.flowBytes, new Rng(0));
+    expect(heldOutNll(saved.flow, heldOut, 1)).toBeCloseTo(h.bestNll, 4);
+    expect(checks.at(-1)!.nll).toBeGreaterThan(h.bestNll + 0.05);
+  });
+
+  it('keepBest false reports the best step but ends on the last weights', async () => {
+    const out = await runTrainSample(spec(false), { seed: 2 });
+    const h = out.result.training!.heldOut!;
+    expect(h.restored).toBe(false);
+    const saved = deserializeFlow(out.flowBytes, new Rng(0));
+    expect(heldOutNll(saved.flow, splitHeldOut(out.reference!, 2, 0.25).heldOut, 1)).toBeGreaterThan(h.bestNll + 0.05);
+  });
+});
