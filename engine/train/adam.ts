@@ -30,12 +30,6 @@ export class Adam {
     this.v = vars.map((v) => tf.keep(tf.zerosLike(v)));
   }
 
-  /** Gradients in `vars` order, with their global squared norm. */
-  collect(grads: tf.NamedTensorMap): { grads: tf.Tensor[]; normSq: tf.Scalar } {
-    const list = this.vars.map((v) => grads[v.name]!);
-    return { grads: list, normSq: tf.addN(list.map((g) => tf.sum(tf.square(g)))) as tf.Scalar };
-  }
-
   /** One update; `scale` multiplies the gradients (gradient-norm clipping). */
   apply(grads: readonly tf.Tensor[], scale = 1): void {
     this.step += 1;

@@ -21,44 +21,57 @@ export interface StepInputs {
   readonly clipNorm: number;
 }
 
+/** What one step differentiates: the flow and its variables, the batches and the loss weights. */
+export type GradientInputs = Omit<StepInputs, 'adam' | 'clipNorm'>;
+
+/**
+ * The step's objective w_ML·J_ML + w_KL·J_KL + w_RC·J_RC and its gradients in `vars` order, with
+ * each unweighted term and the global squared gradient norm. Call inside `tf.tidy`. Training
+ * applies them (`trainStep`); the GPU check compares them between backends.
+ */
+export function stepGradients(i: GradientInputs): { value: tf.Scalar; terms: tf.Scalar[]; grads: tf.Tensor[]; normSq: tf.Scalar } {
+  const { flow, system, stage, xData } = i;
+  const dim = flow.dim;
+  const useKL = stage.wKL > 0 || stage.wRC > 0;
+  const kl = useKL ? priorBatch(stage.batch, dim, stage.temperatures, i.rng) : null;
+  const terms: tf.Scalar[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const zero = tf.scalar(0);
+    const xd = xDimOf(flow);
+    const ml = xData && stage.wML > 0 ? mlLoss(flow, tf.tensor2d(xData, [xData.length / xd, xd]), i.dataTau) : zero;
+    let klTerm: tf.Scalar = zero;
+    let rcTerm: tf.Scalar = zero;
+    if (kl) {
+      const batch = { z: tf.tensor2d(kl.z, [stage.batch, dim]), tau: tf.tensor1d(kl.tau) };
+      const r = klLoss(flow, system, batch, { high: stage.highEnergy, max: stage.maxEnergy });
+      klTerm = r.loss;
+      if (stage.wRC > 0) rcTerm = rcLoss(system.rc(r.x), system.rcRange, stage.rcLoss);
+    }
+    terms.push(tf.keep(ml), tf.keep(klTerm), tf.keep(rcTerm));
+    // Only the active terms enter the objective: fewer ops on the per-step hot path.
+    const weighted = ([[ml, stage.wML], [klTerm, stage.wKL], [rcTerm, stage.wRC]] as const)
+      .filter(([, w]) => w > 0)
+      .map(([t, w]) => (w === 1 ? t : tf.mul(t, w)));
+    return (weighted.length === 1 ? weighted[0]! : tf.addN(weighted)) as tf.Scalar;
+  }, i.vars);
+  const list = i.vars.map((v) => grads[v.name]!);
+  return { value, terms, grads: list, normSq: tf.addN(list.map((g) => tf.sum(tf.square(g)))) as tf.Scalar };
+}
+
 /**
  * One gradient step on w_ML·J_ML + w_KL·J_KL + w_RC·J_RC. Clips the global gradient norm and skips
  * (reports, does not apply) a step whose loss or gradient is not finite. Shared by staged training
  * and the exploration loop, which feeds its buffer as the ML batch.
  */
 export function trainStep(i: StepInputs): { loss: StepLoss; gradNorm: number; skipped: boolean } {
-  const { flow, system, stage, xData } = i;
-  const dim = flow.dim;
-  const useKL = stage.wKL > 0 || stage.wRC > 0;
-  const kl = useKL ? priorBatch(stage.batch, dim, stage.temperatures, i.rng) : null;
   return tf.tidy(() => {
-    const terms: tf.Scalar[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const zero = tf.scalar(0);
-      const xd = xDimOf(flow);
-      const ml = xData && stage.wML > 0 ? mlLoss(flow, tf.tensor2d(xData, [xData.length / xd, xd]), i.dataTau) : zero;
-      let klTerm: tf.Scalar = zero;
-      let rcTerm: tf.Scalar = zero;
-      if (kl) {
-        const batch = { z: tf.tensor2d(kl.z, [stage.batch, dim]), tau: tf.tensor1d(kl.tau) };
-        const r = klLoss(flow, system, batch, { high: stage.highEnergy, max: stage.maxEnergy });
-        klTerm = r.loss;
-        if (stage.wRC > 0) rcTerm = rcLoss(system.rc(r.x), system.rcRange, stage.rcLoss);
-      }
-      terms.push(tf.keep(ml), tf.keep(klTerm), tf.keep(rcTerm));
-      // Only the active terms enter the objective: fewer ops on the per-step hot path.
-      const weighted = ([[ml, stage.wML], [klTerm, stage.wKL], [rcTerm, stage.wRC]] as const)
-        .filter(([, w]) => w > 0)
-        .map(([t, w]) => (w === 1 ? t : tf.mul(t, w)));
-      return (weighted.length === 1 ? weighted[0]! : tf.addN(weighted)) as tf.Scalar;
-    }, i.vars);
-    const collected = i.adam.collect(grads);
-    const read = tf.stack([value, ...terms, collected.normSq]).dataSync();
+    const { value, terms, grads, normSq } = stepGradients(i);
+    const read = tf.stack([value, ...terms, normSq]).dataSync();
     terms.forEach((t) => t.dispose());
     const loss = { total: read[0]!, ml: read[1]!, kl: read[2]!, rc: read[3]! };
     const gradNorm = Math.sqrt(read[4]!);
     if (!Number.isFinite(loss.total) || !Number.isFinite(gradNorm)) return { loss, gradNorm, skipped: true };
-    i.adam.apply(collected.grads, gradNorm > i.clipNorm ? i.clipNorm / gradNorm : 1);
+    i.adam.apply(grads, gradNorm > i.clipNorm ? i.clipNorm / gradNorm : 1);
     return { loss, gradNorm, skipped: false };
   });
 }
