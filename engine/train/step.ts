@@ -22,7 +22,20 @@ export interface StepInputs {
 }
 
 /** What one step differentiates: the flow and its variables, the batches and the loss weights. */
-export type GradientInputs = Omit<StepInputs, 'adam' | 'clipNorm'>;
+export interface GradientInputs extends Omit<StepInputs, 'adam' | 'clipNorm'> {
+  /** The KL prior rows to use instead of drawing `stage.batch` of them (a data-parallel shard). */
+  readonly klBatch?: { readonly z: Float32Array; readonly tau: Float32Array } | undefined;
+}
+
+/** What a training step reports; `trainStep` and the data-parallel step both return it. */
+export interface StepResult {
+  readonly loss: StepLoss;
+  readonly gradNorm: number;
+  readonly skipped: boolean;
+}
+
+/** One optimisation step (the trainer's, or a data-parallel one over several threads). */
+export type Stepper = (i: StepInputs) => StepResult;
 
 /**
  * The step's objective w_ML·J_ML + w_KL·J_KL + w_RC·J_RC and its gradients in `vars` order, with
@@ -33,7 +46,7 @@ export function stepGradients(i: GradientInputs): { value: tf.Scalar; terms: tf.
   const { flow, system, stage, xData } = i;
   const dim = flow.dim;
   const useKL = stage.wKL > 0 || stage.wRC > 0;
-  const kl = useKL ? priorBatch(stage.batch, dim, stage.temperatures, i.rng) : null;
+  const kl = useKL ? (i.klBatch ?? priorBatch(stage.batch, dim, stage.temperatures, i.rng)) : null;
   const terms: tf.Scalar[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const zero = tf.scalar(0);
@@ -42,7 +55,7 @@ export function stepGradients(i: GradientInputs): { value: tf.Scalar; terms: tf.
     let klTerm: tf.Scalar = zero;
     let rcTerm: tf.Scalar = zero;
     if (kl) {
-      const batch = { z: tf.tensor2d(kl.z, [stage.batch, dim]), tau: tf.tensor1d(kl.tau) };
+      const batch = { z: tf.tensor2d(kl.z, [kl.tau.length, dim]), tau: tf.tensor1d(kl.tau) };
       const r = klLoss(flow, system, batch, { high: stage.highEnergy, max: stage.maxEnergy });
       klTerm = r.loss;
       if (stage.wRC > 0) rcTerm = rcLoss(system.rc(r.x), system.rcRange, stage.rcLoss);
@@ -63,7 +76,7 @@ export function stepGradients(i: GradientInputs): { value: tf.Scalar; terms: tf.
  * (reports, does not apply) a step whose loss or gradient is not finite. Shared by staged training
  * and the exploration loop, which feeds its buffer as the ML batch.
  */
-export function trainStep(i: StepInputs): { loss: StepLoss; gradNorm: number; skipped: boolean } {
+export function trainStep(i: StepInputs): StepResult {
   return tf.tidy(() => {
     const { value, terms, grads, normSq } = stepGradients(i);
     const read = tf.stack([value, ...terms, normSq]).dataSync();

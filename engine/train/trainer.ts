@@ -5,7 +5,7 @@ import type { Rng } from '../rng';
 import { Adam, type AdamState } from './adam';
 import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
 import { stageSteps, type Stage } from './schedule';
-import { trainStep } from './step';
+import { trainStep, type Stepper } from './step';
 import type { TrainProgress } from '../../contract/progress';
 import type { StepLoss } from '../../contract/progress';
 
@@ -29,6 +29,8 @@ export interface TrainOptions {
   /** Called at every stage end and, mid-stage, when `checkpointEverySeconds` have passed. */
   readonly onCheckpoint?: (p: TrainPosition & { readonly step: number }) => void;
   readonly checkpointEverySeconds?: number;
+  /** The step to run (default `trainStep`; a data-parallel run passes one spread over threads). */
+  readonly step?: Stepper;
 }
 
 /** A resumable position in the schedule; `adam` is null at a stage boundary (stages start fresh). */
@@ -89,7 +91,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
         if (o.signal?.aborted) throw abortError();
         step += 1;
         const xData = stage.wML > 0 ? batches.next(stage.batch) : null;
-        const r = trainStep({ flow: o.flow, system: o.system, stage, adam, vars, xData, dataTau: o.dataTau, rng: o.rng, clipNorm: o.clipNorm });
+        const r = (o.step ?? trainStep)({ flow: o.flow, system: o.system, stage, adam, vars, xData, dataTau: o.dataTau, rng: o.rng, clipNorm: o.clipNorm });
         if (r.skipped) skipped += 1;
         else finalLoss = r.loss;
         o.onProgress?.({

@@ -1,0 +1,190 @@
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { xDimOf, type Flow } from '../../engine/flows/types';
+import { priorBatch, stepGradients, trainStep, type StepInputs, type StepResult, type Stepper } from '../../engine/train/step';
+import { allocateShared, combineShards, CTRL, shards, slotView, STAGE_FIELDS, type SharedBuffers, type SlotView } from './shared-step';
+import type { HelperInit, HelperMessage } from './gradient-worker';
+
+const ENTRY = new URL('./gradient-worker-start.mjs', import.meta.url);
+
+/** A training step spread over `cores` threads, and how to stop the helpers. */
+export interface DataParallel {
+  readonly cores: number;
+  readonly step: Stepper;
+  close(): Promise<void>;
+}
+
+export interface DataParallelOptions {
+  readonly cores: number;
+  readonly flow: Flow;
+  /** The flow as `serializeFlow` bytes (helpers rebuild it; weights then come from shared memory). */
+  readonly flowBytes: Uint8Array;
+  readonly backend: HelperInit['backend'];
+  readonly system: HelperInit['system'];
+  /** The largest batch of the schedule: slots are sized for its shards. */
+  readonly maxBatch: number;
+  /** A helper that has not finished its shard after this long has died (default 120 s). */
+  readonly stallMs?: number;
+}
+
+/**
+ * Data-parallel training on `cores` threads (the calling thread leads, `cores − 1` helpers).
+ * Every random number is drawn here, so a step's batches are exactly one thread's; each thread
+ * takes the gradient of its contiguous shard, the leader combines the shard means in shard order,
+ * clips and applies Adam, and publishes the new weights for the helpers' next step. The result is
+ * deterministic for a seed and core count, and follows the one-thread trajectory up to float32
+ * summation order. Stages with an RC loss (a histogram over the whole batch, not a mean over rows)
+ * run on the leader alone.
+ */
+export async function startDataParallel(o: DataParallelOptions): Promise<DataParallel> {
+  const helpers = Math.max(0, Math.floor(o.cores) - 1);
+  if (helpers === 0) return { cores: 1, step: trainStep, close: async () => {} };
+  const vars = o.flow.variables().filter((v) => v.trainable);
+  const capacity = Math.ceil(o.maxBatch / (helpers + 1)) + 1;
+  const buffers = allocateShared({ helpers, sizes: vars.map((v) => v.size), capacity, xDim: xDimOf(o.flow), zDim: o.flow.dim });
+  const workers = await spawnHelpers(buffers, o);
+  const leader = new Leader(buffers, o.stallMs ?? 120_000);
+  return {
+    cores: helpers + 1,
+    step: (i) => leader.step(i),
+    close: async () => {
+      leader.stop();
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** Start the helpers and wait until each has built its flow; any failure stops them all. */
+async function spawnHelpers(buffers: SharedBuffers, o: DataParallelOptions): Promise<Worker[]> {
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      buffers.slots.map((_, slot) => {
+        const init: HelperInit = { buffers, slot, backend: o.backend, flow: o.flowBytes, system: o.system };
+        const w = new Worker(ENTRY, { workerData: init });
+        workers.push(w);
+        return new Promise<void>((resolve, reject) => {
+          w.once('message', (m: HelperMessage) => (m.type === 'ready' ? resolve() : reject(new Error(`gradient helper ${slot + 1} did not start: ${m.message}`))));
+          w.once('error', reject);
+          w.once('exit', (code) => reject(new Error(`gradient helper ${slot + 1} exited (code ${code}) before it was ready`)));
+        });
+      }),
+    );
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
+  return workers;
+}
+
+class Leader {
+  private readonly ctrl: Int32Array;
+  private readonly stage: Float64Array;
+  private readonly weights: Float32Array;
+  private readonly slots: SlotView[];
+  private readonly combined: Float32Array;
+
+  constructor(
+    private readonly buffers: SharedBuffers,
+    private readonly stallMs: number,
+  ) {
+    this.ctrl = new Int32Array(buffers.control);
+    this.stage = new Float64Array(buffers.stage);
+    this.weights = new Float32Array(buffers.weights);
+    this.slots = buffers.slots.map((b) => slotView(b, buffers.shape));
+    this.combined = new Float32Array(this.weights.length);
+  }
+
+  step(i: StepInputs): StepResult {
+    const { stage } = i;
+    const nMl = i.xData ? i.xData.length / this.buffers.shape.xDim : 0;
+    const useKL = stage.wKL > 0 || stage.wRC > 0;
+    // Not a mean over rows (RC), or batches of unequal size: one thread, as without helpers.
+    if (stage.wRC > 0 || (useKL && nMl > 0 && nMl !== stage.batch)) return trainStep(i);
+    const kl = useKL ? priorBatch(stage.batch, i.flow.dim, stage.temperatures, i.rng) : null;
+    const n = kl ? stage.batch : nMl;
+    const parts = shards(n, this.slots.length + 1);
+    this.publish(i, parts, kl);
+    const own = this.ownShard(i, parts[0]!, kl);
+    this.await();
+    return this.apply(i, parts, own);
+  }
+
+  stop(): void {
+    Atomics.store(this.ctrl, CTRL.STOP, 1);
+    Atomics.add(this.ctrl, CTRL.GEN, 1);
+    Atomics.notify(this.ctrl, CTRL.GEN);
+  }
+
+  /** Weights, stage settings and each helper's shard into shared memory; then wake the helpers. */
+  private publish(i: StepInputs, parts: [number, number][], kl: { z: Float32Array; tau: Float32Array } | null): void {
+    let at = 0;
+    for (const v of i.vars) {
+      this.weights.set(v.dataSync() as Float32Array, at);
+      at += v.size;
+    }
+    const s = i.stage;
+    this.stage.set([s.wML, s.wKL, s.highEnergy, s.maxEnergy, i.dataTau].slice(0, STAGE_FIELDS.length));
+    const { xDim, zDim } = this.buffers.shape;
+    this.slots.forEach((slot, k) => {
+      const [a, b] = parts[k + 1]!;
+      const ml = i.xData && s.wML > 0 ? i.xData.subarray(a * xDim, b * xDim) : null;
+      if (ml) slot.ml.set(ml);
+      if (kl) (slot.klZ.set(kl.z.subarray(a * zDim, b * zDim)), slot.klTau.set(kl.tau.subarray(a, b)));
+      this.ctrl[CTRL.SLOTS + 2 * k] = ml ? b - a : 0;
+      this.ctrl[CTRL.SLOTS + 2 * k + 1] = kl ? b - a : 0;
+    });
+    Atomics.store(this.ctrl, CTRL.DONE, 0);
+    Atomics.add(this.ctrl, CTRL.GEN, 1);
+    Atomics.notify(this.ctrl, CTRL.GEN);
+  }
+
+  /** The leader's own shard: gradients (flattened, `vars` order) and its three loss terms. */
+  private ownShard(i: StepInputs, [a, b]: [number, number], kl: { z: Float32Array; tau: Float32Array } | null): { grads: Float32Array; terms: number[] } {
+    const { xDim, zDim } = this.buffers.shape;
+    const grads = new Float32Array(this.weights.length);
+    const xData = i.xData && i.stage.wML > 0 ? i.xData.subarray(a * xDim, b * xDim) : null;
+    const klBatch = kl ? { z: kl.z.subarray(a * zDim, b * zDim), tau: kl.tau.subarray(a, b) } : undefined;
+    const terms = tf.tidy(() => {
+      const r = stepGradients({ ...i, xData, klBatch });
+      let at = 0;
+      for (const g of r.grads) (grads.set(g.dataSync() as Float32Array, at), (at += g.size));
+      return r.terms.map((t) => t.dataSync()[0]!);
+    });
+    return { grads, terms };
+  }
+
+  /** Block until every helper has added itself to DONE; a helper error or a stall throws. */
+  private await(): void {
+    const started = performance.now();
+    const helpers = this.slots.length;
+    for (let done = Atomics.load(this.ctrl, CTRL.DONE); done < helpers; done = Atomics.load(this.ctrl, CTRL.DONE)) {
+      Atomics.wait(this.ctrl, CTRL.DONE, done, 1000);
+      if (performance.now() - started > this.stallMs) throw new Error(`a gradient helper stopped answering (no result in ${this.stallMs / 1000} s)`);
+    }
+    const failed = Atomics.load(this.ctrl, CTRL.ERROR);
+    if (failed) throw new Error(`gradient helper ${failed} failed its shard (see the run log)`);
+  }
+
+  /** Shard means → batch mean, the loss, the clip, and one Adam update on the leader's variables. */
+  private apply(i: StepInputs, parts: [number, number][], own: { grads: Float32Array; terms: number[] }): StepResult {
+    const rows = parts.map(([a, b]) => b - a);
+    const g = combineShards([{ rows: rows[0]!, values: own.grads }, ...this.slots.map((s, k) => ({ rows: rows[k + 1]!, values: s.grads }))], this.combined);
+    const t = combineShards([{ rows: rows[0]!, values: own.terms }, ...this.slots.map((s, k) => ({ rows: rows[k + 1]!, values: s.terms }))], new Float32Array(3));
+    const loss = { total: i.stage.wML * t[0]! + i.stage.wKL * t[1]!, ml: t[0]!, kl: t[1]!, rc: 0 };
+    let normSq = 0;
+    for (let j = 0; j < g.length; j++) normSq += g[j]! * g[j]!;
+    const gradNorm = Math.sqrt(normSq);
+    if (!Number.isFinite(loss.total) || !Number.isFinite(gradNorm)) return { loss, gradNorm, skipped: true };
+    tf.tidy(() => {
+      let at = 0;
+      const tensors = i.vars.map((v) => {
+        const x = tf.tensor(g.subarray(at, at + v.size), v.shape);
+        at += v.size;
+        return x;
+      });
+      i.adam.apply(tensors, gradNorm > i.clipNorm ? i.clipNorm / gradNorm : 1);
+    });
+    return { loss, gradNorm, skipped: false };
+  }
+}
