@@ -107,6 +107,8 @@ export interface RunDto {
   readonly system: string;
   readonly seed: number;
   readonly backend: string | null;
+  /** Cores (training threads) the scheduler gave the run when it started; null before. */
+  readonly cores: number | null;
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
@@ -200,7 +202,8 @@ export interface ApiOutputs {
 export interface ApiEvents {
   /** Every metric point since the last push (≤ ~10 Hz per run), and the latest progress line. */
   'runs:progress': { runId: number; points: MetricPoint[]; progress: RunProgress };
-  'runs:status': { runId: number; status: RunStatus; error: string | null };
+  /** `cores`: what a run that starts was given (the scheduler's allotment). */
+  'runs:status': { runId: number; status: RunStatus; error: string | null; cores?: number };
   'runs:checkpoint': { runId: number; step: number; phase: string };
 }
 export type EventName = keyof ApiEvents;

@@ -14,6 +14,8 @@ export interface JobRequest {
   /** "Sample more": only sample from `resume`'s flow. */
   readonly sampleOnly: boolean;
   readonly checkpointEverySeconds: number;
+  /** Training threads the scheduler gave this run (data-parallel when > 1). */
+  readonly cores: number;
   /** Stored inputs the spec names (data.source "samples", a start row), read by the scheduler. */
   readonly inputs: JobInputs;
   /** Test-only failure injection (a backend's `faults` hook); never part of a spec. */
@@ -35,7 +37,11 @@ export interface JobInputs {
   readonly molecule: MoleculeResources | null;
 }
 
-export type ToWorker = { readonly type: 'start'; readonly runId: number; readonly job: JobRequest } | { readonly type: 'cancel'; readonly runId: number };
+export type ToWorker =
+  | { readonly type: 'start'; readonly runId: number; readonly job: JobRequest }
+  | { readonly type: 'cancel'; readonly runId: number }
+  /** The run's share of the cores changed (another run started or ended): train on this many threads from the next step. */
+  | { readonly type: 'cores'; readonly runId: number; readonly cores: number };
 
 /** One output sample set, columns ready for the database (weights normalised). */
 export interface OutputSet {

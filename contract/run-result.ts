@@ -51,6 +51,8 @@ export interface RunResult {
     readonly exploreSeconds: number;
     readonly trainSeconds: number;
     readonly msPerStep: number;
+    /** Threads the training ran on (data-parallel when > 1); absent in results stored before. */
+    readonly cores?: number;
     readonly samplesPerSecond: number;
     readonly totalSeconds: number;
   };

@@ -18,17 +18,24 @@ const FLUSH_MS = 100;
 const port = parentPort;
 if (!port) throw new Error('workers/worker.ts must run inside a worker thread');
 const running = new Map<number, AbortController>();
+/** Each running job's current share of the cores, which the scheduler may change while it trains. */
+const budgets = new Map<number, { current: number }>();
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'cancel') running.get(m.runId)?.abort();
-  else void start(m.runId, m.job);
+  else if (m.type === 'cores') {
+    const b = budgets.get(m.runId);
+    if (b) b.current = m.cores;
+  } else void start(m.runId, m.job);
 });
 
 /** Runs one job and always answers with `result` or `error` (an AbortError when cancelled). */
 async function start(runId: number, job: JobRequest): Promise<void> {
   const ac = new AbortController();
   running.set(runId, ac);
+  const budget = { current: job.cores };
+  budgets.set(runId, budget);
   let points: MetricPoint[] = [];
   let progress: RunProgress | null = null;
   const progressLine = createProgressLine();
@@ -50,7 +57,7 @@ async function start(runId: number, job: JobRequest): Promise<void> {
     if (e.type === 'phase' || performance.now() - lastFlush >= FLUSH_MS) flush();
   };
   try {
-    const output = await execute(job, { onEvent, signal: ac.signal, onCheckpoint: (c) => (flush(), post({ type: 'checkpoint', runId, checkpoint: c })) });
+    const output = await execute(job, { onEvent, budget, signal: ac.signal, onCheckpoint: (c) => (flush(), post({ type: 'checkpoint', runId, checkpoint: c })) });
     flush();
     // Transferred, not copied: a 10⁶-sample set is hundreds of MB.
     const transfer = output.sets.flatMap((s) => [s.x, s.u, s.logw, s.w, s.rc, s.state].filter((a) => a !== null).map((a) => a.buffer as ArrayBuffer));
@@ -61,10 +68,11 @@ async function start(runId: number, job: JobRequest): Promise<void> {
     post({ type: 'error', runId, error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } });
   } finally {
     running.delete(runId);
+    budgets.delete(runId);
   }
 }
 
-type Hooks = { onEvent: (e: RunEvent) => void; signal: AbortSignal; onCheckpoint: NonNullable<Parameters<typeof runTrainSample>[1]['onCheckpoint']> };
+type Hooks = { onEvent: (e: RunEvent) => void; budget: { current: number }; signal: AbortSignal; onCheckpoint: NonNullable<Parameters<typeof runTrainSample>[1]['onCheckpoint']> };
 
 async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
   if (job.spec.method === 'umbrella') {
@@ -79,6 +87,8 @@ async function execute(job: JobRequest, h: Hooks): Promise<JobOutput> {
     sampleOnly: job.sampleOnly,
     onCheckpoint: h.onCheckpoint,
     checkpointEverySeconds: job.checkpointEverySeconds,
+    cores: job.cores,
+    coreBudget: h.budget,
     inputs: job.inputs,
     faults: job.faults,
   });

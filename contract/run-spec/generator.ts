@@ -145,6 +145,8 @@ export const GeneratorSpecSchema = z
     ...commonFields,
     method: z.literal('generator').default('generator'),
     backend: BackendSchema,
+    /** Training threads (data-parallel); absent: the scheduler's fair share of the machine's cores. Capped by what is free. */
+    cores: z.number().int().min(1).max(256).optional(),
     data: z.discriminatedUnion('source', [MetropolisDataSchema, MdDataSchema, ConfigurationDataSchema, SamplesDataSchema]).optional(),
     explore: ExploreSchema.optional(),
     flow: z

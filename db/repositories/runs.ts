@@ -18,6 +18,7 @@ interface Row {
   status: RunStatus;
   seed: number;
   backend: string | null;
+  cores: number | null;
   parent_id: number | null;
   created_at: string;
   started_at: string | null;
@@ -45,6 +46,7 @@ function toDto(r: Row): RunDto {
     system: r.system,
     seed: r.seed,
     backend: r.backend,
+    cores: r.cores,
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
@@ -131,6 +133,11 @@ export class RunsRepo {
          WHERE id = @id`,
       )
       .run({ id, status, t, error: extra.error ?? null, backend: extra.backend ?? null });
+  }
+
+  /** The cores the scheduler gave the run when it started it. */
+  setCores(id: number, cores: number): void {
+    this.db.prepare('UPDATE runs SET cores = ? WHERE id = ?').run(cores, id);
   }
 
   setBackend(id: number, backend: string): void {

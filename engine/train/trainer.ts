@@ -49,6 +49,8 @@ export interface TrainSummary {
   readonly finalLoss: TrainProgress['loss'] | null;
   /** Early stopping (`training.heldOut`): the step whose weights scored best on held-out data, and whether they were put back. */
   readonly heldOut?: { readonly bestStep: number; readonly bestNll: number; readonly restored: boolean };
+  /** Threads the steps ran on (set by the run; the trainer itself is one thread's loop). */
+  readonly cores?: number;
 }
 
 /**

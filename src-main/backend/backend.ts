@@ -20,6 +20,8 @@ export interface BackendOptions {
   readonly dbPath: string;
   /** Concurrent runs; default: one per core on CPU backends, one per GPU on a GPU backend. */
   readonly workers?: number;
+  /** Cores the runs share as training threads (fair shares, `spec.cores` within it); default: the machine's. */
+  readonly cores?: number;
   readonly checkpointEverySeconds?: number;
   readonly cancelGraceMs?: number;
   readonly onOutput?: SchedulerOptions['onOutput'];
@@ -68,7 +70,9 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const workers = o.workers ?? (await defaultWorkers());
   const pool = new WorkerPool(workers, { ...(o.cancelGraceMs !== undefined ? { cancelGraceMs: o.cancelGraceMs } : {}) });
   const events = new EventBus();
-  const scheduler = new Scheduler(repos, pool, events, { checkpointEverySeconds: o.checkpointEverySeconds ?? 180, onOutput: o.onOutput, faults: o.faults });
+  const cores = o.cores ?? availableParallelism();
+  if (!(Number.isInteger(cores) && cores >= 1)) throw new Error(`cores must be an integer ≥ 1, got ${cores}`);
+  const scheduler = new Scheduler(repos, pool, events, { checkpointEverySeconds: o.checkpointEverySeconds ?? 180, cores, onOutput: o.onOutput, faults: o.faults });
   let info: Promise<SystemInfo> | null = null;
   const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
   const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx), ...structureHandlers(ctx) };

@@ -10,6 +10,7 @@ export interface ServeOptions {
   readonly port: number;
   readonly allowRemote: boolean;
   readonly workers?: number;
+  readonly cores?: number | undefined;
   readonly checkpointEverySeconds?: number;
 }
 
@@ -22,6 +23,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     dbPath: o.dbPath,
     owner: `bgw serve on ${o.host}`,
     workers: o.workers,
+    ...(o.cores ? { cores: o.cores } : {}),
     checkpointEverySeconds: o.checkpointEverySeconds,
   });
   const token = generateToken();

@@ -78,7 +78,7 @@ export class RunDetailState {
       this.append(m.data.points, true);
       this.run = { ...this.run, progress: m.data.progress };
     } else if (m.event === 'runs:status') {
-      this.run = { ...this.run, status: m.data.status, error: m.data.error };
+      this.run = { ...this.run, status: m.data.status, error: m.data.error, ...(m.data.cores ? { cores: m.data.cores } : {}) };
       if (m.data.status !== 'running' && m.data.status !== 'queued') void this.reloadResult();
     }
   }

@@ -92,6 +92,7 @@ export function assembleResult(
       exploreSeconds: ex?.seconds ?? 0,
       trainSeconds: summary.seconds,
       msPerStep: summary.msPerStep,
+      ...(summary.cores ? { cores: summary.cores } : {}),
       samplesPerSecond: t.sampleSeconds > 0 ? nTotal / t.sampleSeconds : 0,
       totalSeconds: t.totalSeconds,
     },

@@ -13,6 +13,7 @@ import { chainDeltaF, independenceIndices } from '../../engine/samplers/independ
 import { sampleFlow, type GeneratedSamples } from '../../engine/sampling';
 import { train, type TrainSummary } from '../../engine/train/trainer';
 import { BestWeights, heldOutNll } from '../../engine/train/held-out';
+import { startDataParallel, type DataParallel } from '../parallel/data-parallel';
 import { assembleResult, type ExploreOutcome } from './assemble-result';
 import { decodeAdam, decodeBuffer } from './checkpoint';
 import type { Emit } from './system-hooks';
@@ -49,7 +50,7 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
   try {
     fitTransforms(run);
     const exploreOutcome = await explorePhase(run);
-    const summary = await trainPhase(run, exploreOutcome);
+    const summary = await trainPhase(run, exploreOutcome, backend);
     const { samples, draws, sampleSeconds } = await samplePhase(run);
     const a = analyse(run, samples, spec.sampling.draws > 1 ? draws : null);
     const result = assembleResult(spec, o.seed, run.system, backend, run.built, run.data, summary, a.estimates, {
@@ -105,7 +106,7 @@ async function explorePhase(run: Run): Promise<ExploreOutcome | null> {
 }
 
 /** Staged training (on the data, or on the final exploration buffer); a trained checkpoint's summary where there is nothing to train. */
-async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null): Promise<TrainSummary> {
+async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null, backend: ComputeReport): Promise<TrainSummary> {
   const { spec, system, built, resume, o, emit } = run;
   if (run.sampleOnly || resume?.phase === 'trained') {
     return { steps: resume!.step, skippedSteps: resume!.state.skippedSteps, seconds: resume!.state.trainSeconds ?? 0, msPerStep: 0, finalLoss: null };
@@ -115,6 +116,7 @@ async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null): Prom
   const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : undefined;
   const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
   const best = new BestWeights();
+  const parallel = await startParallel(run, backend);
   const summary = await train({
     flow: built.flow,
     system,
@@ -136,11 +138,26 @@ async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null): Prom
     onCheckpoint: (p) => snapshot(run, 'train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam),
     ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
-  });
+    step: parallel.step,
+  }).finally(() => parallel.close());
   const kept = keepBest(run, best, summary.steps);
   const stages = spec.training.stages.length;
   snapshot(run, 'trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}) }, null);
-  return { ...summary, ...kept };
+  return { ...summary, ...kept, cores: parallel.cores };
+}
+
+/**
+ * The run's training threads: data-parallel helpers on the CPU backends (wasm, cpu) when the
+ * scheduler gave it more than one core. TensorFlow and WebGPU use their own parallelism.
+ */
+async function startParallel(run: Run, backend: ComputeReport): Promise<DataParallel> {
+  const { spec, built, o, emit } = run;
+  const cores = backend.name === 'wasm' || backend.name === 'cpu' ? (o.cores ?? 1) : 1;
+  const maxBatch = Math.max(1, ...spec.training.stages.map((s) => s.batch));
+  const system = { name: spec.system.name, params: spec.system.params, molecule: o.inputs?.molecule ?? null };
+  const dp = await startDataParallel({ cores, flow: built.flow, flowBytes: serializeFlow(built), backend: backend.name, system, maxBatch, ...(o.coreBudget ? { budget: o.coreBudget } : {}) });
+  if (dp.cores > 1) emit({ type: 'phase', phase: 'train', message: `training on ${dp.cores} threads (data-parallel)` });
+  return dp;
 }
 
 /** The held-out NLL now, kept with the weights if it is the best so far. */

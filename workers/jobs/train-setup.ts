@@ -31,6 +31,10 @@ export interface TrainSampleOptions {
   /** Receives a checkpoint at every stage end, after training, and every `checkpointEverySeconds`. */
   readonly onCheckpoint?: (c: JobCheckpoint) => void;
   readonly checkpointEverySeconds?: number;
+  /** Training threads (data-parallel when > 1; default 1). */
+  readonly cores?: number;
+  /** The share of those threads the run may use now (the scheduler lowers it when another run starts). */
+  readonly coreBudget?: { readonly current: number };
   /** Stored data the spec refers to (`data.source: "samples"`, a start `{setId, index}`). */
   readonly inputs?: JobInputs;
   /** Tests only: make the energy throw from a training step on. */

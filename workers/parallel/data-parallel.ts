@@ -25,6 +25,8 @@ export interface DataParallelOptions {
   readonly maxBatch: number;
   /** A helper that has not finished its shard after this long has died (default 120 s). */
   readonly stallMs?: number;
+  /** Threads to use now (≤ cores), read every step: the scheduler lowers it to make room for another run. */
+  readonly budget?: { readonly current: number };
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startDataParallel(o: DataParallelOptions): Promise<DataPar
   const capacity = Math.ceil(o.maxBatch / (helpers + 1)) + 1;
   const buffers = allocateShared({ helpers, sizes: vars.map((v) => v.size), capacity, xDim: xDimOf(o.flow), zDim: o.flow.dim });
   const workers = await spawnHelpers(buffers, o);
-  const leader = new Leader(buffers, o.stallMs ?? 120_000);
+  const leader = new Leader(buffers, o.stallMs ?? 120_000, o.budget ?? { current: helpers + 1 });
   return {
     cores: helpers + 1,
     step: (i) => leader.step(i),
@@ -87,6 +89,7 @@ class Leader {
   constructor(
     private readonly buffers: SharedBuffers,
     private readonly stallMs: number,
+    private readonly budget: { readonly current: number },
   ) {
     this.ctrl = new Int32Array(buffers.control);
     this.stage = new Float64Array(buffers.stage);
@@ -103,7 +106,9 @@ class Leader {
     if (stage.wRC > 0 || (useKL && nMl > 0 && nMl !== stage.batch)) return trainStep(i);
     const kl = useKL ? priorBatch(stage.batch, i.flow.dim, stage.temperatures, i.rng) : null;
     const n = kl ? stage.batch : nMl;
-    const parts = shards(n, this.slots.length + 1);
+    // Helpers beyond the current budget get empty shards: they wake, answer at once and stay idle.
+    const threads = Math.max(1, Math.min(this.slots.length + 1, Math.floor(this.budget.current)));
+    const parts = [...shards(n, threads), ...Array.from({ length: this.slots.length + 1 - threads }, (): [number, number] => [n, n])];
     this.publish(i, parts, kl);
     const own = this.ownShard(i, parts[0]!, kl);
     this.await();

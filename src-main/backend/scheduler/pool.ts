@@ -60,6 +60,14 @@ export class WorkerPool {
     });
   }
 
+  /** Tell the run's job how many threads it may train on now; false when no worker is running it. */
+  resize(runId: number, cores: number): boolean {
+    const slot = this.slots.find((s) => s?.job?.runId === runId);
+    if (!slot?.job) return false;
+    slot.worker.postMessage({ type: 'cores', runId, cores });
+    return true;
+  }
+
   /** Ask the run's job to stop; false when no worker is running it (it already answered). */
   cancel(runId: number): boolean {
     const slot = this.slots.find((s) => s?.job?.runId === runId);

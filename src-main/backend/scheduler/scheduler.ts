@@ -8,10 +8,13 @@ import { readRunInputs } from './stored-inputs';
 import { resolveMolecule } from '../molecules';
 import type { EventBus } from '../events';
 import type { WorkerPool } from './pool';
+import { admit, regrow, type Holding } from './cores';
 
 export interface SchedulerOptions {
   /** Mid-stage checkpoint interval; stage ends always checkpoint. */
   readonly checkpointEverySeconds: number;
+  /** Cores the runs share (`allotCores`). */
+  readonly cores: number;
   /** Sees each finished job's output before it is persisted (`bgw run --out` writes files from it). */
   readonly onOutput?: ((runId: number, output: JobOutput) => Promise<void>) | undefined;
   /** Tests only: failures to inject into a run's job. */
@@ -29,6 +32,8 @@ const FINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 export class Scheduler {
   private readonly queue: number[] = [];
   private readonly active = new Set<number>();
+  /** Cores each working run uses now, and the threads it started with. */
+  private readonly allotted = new Map<number, Holding>();
   private readonly cancelling = new Set<number>();
   private readonly settled = new Map<number, Promise<void>>();
   private closed = false;
@@ -98,18 +103,44 @@ export class Scheduler {
 
   private pump(): void {
     while (!this.closed && this.queue.length > 0 && this.pool.hasFreeSlot) {
+      const cores = this.coresFor(this.queue[0]!);
+      if (cores === null) return;
       const runId = this.queue.shift()!;
-      const p = this.execute(runId).catch((e: Error) => void process.stderr.write(`bgw: run ${runId}: ${e.message}\n`)).finally(() => {
+      this.allotted.set(runId, { cores, max: cores });
+      const p = this.execute(runId, cores).catch((e: Error) => void process.stderr.write(`bgw: run ${runId}: ${e.message}\n`)).finally(() => {
+        this.allotted.delete(runId);
         this.active.delete(runId);
         this.cancelling.delete(runId);
         this.settled.delete(runId);
         this.pump();
+        // Cores no queued run took go back to the runs that gave them up.
+        if (!this.closed) this.resize(regrow(this.o.cores, this.allotted));
       });
       this.settled.set(runId, p);
     }
   }
 
-  private async execute(runId: number): Promise<void> {
+  /** The next run's cores (running runs above their fair share give some back), or null while none is free. */
+  private coresFor(runId: number): number | null {
+    const spec = this.repos.runs.job(runId)?.spec;
+    const requested = spec?.method === 'generator' ? spec.cores : 1;
+    const { grant, shrink } = admit({ total: this.o.cores, running: this.allotted, waiting: this.queue.length - 1, slots: this.pool.size, requested });
+    this.resize(shrink);
+    return grant;
+  }
+
+  /** New core counts for working runs: told to their jobs, stored, and pushed as a status event. */
+  private resize(changes: ReadonlyMap<number, number>): void {
+    for (const [runId, cores] of changes) {
+      const h = this.allotted.get(runId);
+      if (!h || !this.pool.resize(runId, cores)) continue;
+      this.allotted.set(runId, { ...h, cores });
+      this.repos.runs.setCores(runId, cores);
+      this.events.emit('runs:status', { runId, status: 'running', error: null, cores });
+    }
+  }
+
+  private async execute(runId: number, cores: number): Promise<void> {
     const job = this.repos.runs.job(runId);
     if (!job) return; // deleted while queued
     this.active.add(runId);
@@ -126,8 +157,9 @@ export class Scheduler {
       }
     };
     try {
-      const { request, molecule } = this.request(runId, job);
-      this.setStatus(runId, 'running');
+      const { request, molecule } = this.request(runId, job, cores);
+      this.repos.runs.setCores(runId, cores);
+      this.setStatus(runId, 'running', null, cores);
       this.repos.samples.deleteSets(runId); // a resumed run replaces what an earlier attempt left
       let backend: string | undefined;
       const output = await this.pool.run(runId, request, {
@@ -172,8 +204,8 @@ export class Scheduler {
    * while training remains: a trained run (or a "sample more" run) samples without them, but every
    * run of a molecule needs its structure and force field.
    */
-  private request(runId: number, job: RunJob): { request: JobRequest; molecule: MoleculeSource | null } {
-    const base = { spec: job.spec, seed: job.seed, checkpointEverySeconds: this.o.checkpointEverySeconds, faults: this.o.faults?.({ runId, spec: job.spec }) };
+  private request(runId: number, job: RunJob, cores: number): { request: JobRequest; molecule: MoleculeSource | null } {
+    const base = { spec: job.spec, seed: job.seed, cores, checkpointEverySeconds: this.o.checkpointEverySeconds, faults: this.o.faults?.({ runId, spec: job.spec }) };
     // Runs stored before runs kept their molecule resolve it now, as they did when started.
     const molecule = job.molecule ?? resolveMolecule(job.spec.system, this.repos.samples);
     if (job.kind === 'sample') {
@@ -195,9 +227,9 @@ export class Scheduler {
     this.repos.runs.saveResult(runId, out.result);
   }
 
-  private setStatus(runId: number, status: RunStatus, error: string | null = null): void {
+  private setStatus(runId: number, status: RunStatus, error: string | null = null, cores?: number): void {
     this.repos.runs.setStatus(runId, status, { error });
     const run = this.repos.runs.get(runId);
-    this.events.emit('runs:status', { runId, status, error: FINAL.includes(status) || status === 'interrupted' ? (run?.error ?? error) : null });
+    this.events.emit('runs:status', { runId, status, error: FINAL.includes(status) || status === 'interrupted' ? (run?.error ?? error) : null, ...(cores ? { cores } : {}) });
   }
 }

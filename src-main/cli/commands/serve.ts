@@ -7,23 +7,25 @@ interface ServeFlags {
   readonly host: string;
   readonly allowRemote?: boolean;
   readonly workers?: number;
+  readonly cores?: number;
   readonly checkpointEvery?: number;
 }
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .usage('[--port N] [--host H --allow-remote] [--workers N]')
+    .usage('[--port N] [--host H --allow-remote] [--workers N] [--cores N]')
     .description('start the API and the UI; prints its URL with the token')
     .option('--port <N>', 'TCP port (0: a free one)', integerIn('--port', 0, 65535), 0)
     .option('--host <H>', 'address to listen on', '127.0.0.1')
     .option('--allow-remote', 'required to bind a --host other than loopback (other machines can then reach the API)')
     .option('--workers <N>', 'concurrent runs (default: one per core, one per GPU on a GPU backend)', positiveInt('--workers', 1024))
+    .option('--cores <N>', 'cores the runs share as training threads: a run alone gets them all, several share them (default: every core)', positiveInt('--cores', 4096))
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints of a training run', positiveNumber('--checkpoint-every', 'seconds'))
     .action(async (flags: ServeFlags, cmd: Command) => {
       const dbPath = await databasePath(cmd);
       await checkBackendEnv();
       const { serve } = await import('../serve-api');
-      await serve({ dbPath, host: flags.host, port: flags.port, allowRemote: flags.allowRemote ?? false, workers: flags.workers, checkpointEverySeconds: flags.checkpointEvery });
+      await serve({ dbPath, host: flags.host, port: flags.port, allowRemote: flags.allowRemote ?? false, workers: flags.workers, cores: flags.cores, checkpointEverySeconds: flags.checkpointEvery });
     });
 }

@@ -23,7 +23,7 @@ function showRun(repos: Repositories, run: RunDto): string {
   const lines = [
     `run ${d.id}: ${d.name}`,
     `  status     ${d.status}${d.error ? ` (${d.error})` : ''}`,
-    `  system     ${d.system} (${d.method}), seed ${d.seed}, backend ${d.backend ?? '–'}`,
+    `  system     ${d.system} (${d.method}), seed ${d.seed}, backend ${d.backend ?? '–'}${d.cores ? `, ${d.cores} core${d.cores > 1 ? 's' : ''}` : ''}`,
     `  created    ${d.createdAt}${d.startedAt ? `, started ${d.startedAt}` : ''}${d.finishedAt ? `, finished ${d.finishedAt}` : ''}`,
   ];
   if (d.parentId !== null) lines.push(`  from run   ${d.parentId}`);

@@ -13,6 +13,8 @@ export interface StartOptions extends FollowOptions {
   readonly specPath: string;
   readonly outDir?: string;
   readonly seed?: number;
+  /** Training threads (default: every core of the machine; the spec's `cores` within it). */
+  readonly cores?: number | undefined;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function runSpecFile(o: StartOptions): Promise<RunOutcome> {
       outputError = e as Error;
     }
   };
-  const backend = await createBackend({ dbPath: o.dbPath, workers: 1, startQueued: false, owner: 'bgw run', ...(out ? { onOutput } : {}) });
+  const backend = await createBackend({ dbPath: o.dbPath, workers: 1, startQueued: false, owner: 'bgw run', ...(o.cores ? { cores: o.cores } : {}), ...(out ? { onOutput } : {}) });
   try {
     const done = await followRun(backend, queue(backend, spec, o), o);
     const result = backend.repos.runs.detail(done.id)!.result!;
