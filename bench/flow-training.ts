@@ -1,18 +1,27 @@
 /**
- * Training-step throughput on the real code path (buildFlow + train), against the backend's own
- * peak plain-matMul rate measured in the same process. Writes bench/results/flow-training-<backend>.json.
+ * Training-step throughput on the real code path (buildFlow + train, data-parallel on more than one
+ * core), against the backend's own peak plain-matMul rate and against PyTorch on one thread, both
+ * measured in the same run (the host changes between sessions: only same-run figures compare).
+ * Also dimer sampling: 10⁵ samples generated, with float64 energies and log-weights, per second.
+ * Writes bench/results/flow-training-<backend>.json.
  *
  *   npm run bench                      # auto backend (wasm on machines without tfjs-node/GPU)
  *   BGW_BACKEND=cpu npm run bench      # any backend
+ *   BGW_PYTHON=/path/python3           # the Python with torch for the peer (default: python3, /usr/bin/python3)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectCompute } from '../engine/compute/select';
 import { createSystem } from '../engine/energies';
 import { buildFlow } from '../engine/flows/build';
+import { serializeFlow } from '../engine/flows/serialize';
 import { Rng } from '../engine/rng';
+import { sampleFlow } from '../engine/sampling';
 import { train } from '../engine/train/trainer';
+import { startDataParallel } from '../workers/parallel/data-parallel';
+import { machine, median, torchPython } from './machine';
 
 interface Config {
   readonly name: string;
@@ -29,7 +38,13 @@ const CONFIGS: Config[] = [
   { name: '76-D', dim: 76, blocks: 4, hidden: [256, 256], batch: 256, target: '≥ 50 % of peak matMul on wasm' },
 ];
 
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+/** Core counts measured: 1, and every core up to 2 (the data-parallel target machine), or all of them. */
+const CORES = [...new Set([1, Math.min(2, cpus().length), cpus().length])].sort((a, b) => a - b);
+// BGW_BENCH_QUICK=1: a smoke run of the same code paths (figures not for reporting).
+const QUICK = process.env.BGW_BENCH_QUICK === '1';
+const STEPS = QUICK ? 3 : 10;
+const REPEATS = QUICK ? 2 : 7;
+const SAMPLING = { n: QUICK ? 5000 : 100_000, chunk: 8192, blocks: 4, hidden: [256, 256], nSolvent: 36 };
 
 /** Peak plain (untransposed) matMul rate: the best of a few square and tall shapes. */
 function peakMatMul(): { gflops: number; shape: string; perShape: Record<string, number> } {
@@ -66,19 +81,57 @@ function stepFlops(c: Config): number {
   return 6 * c.batch * macs * 2 * c.blocks;
 }
 
-async function benchConfig(c: Config): Promise<{ msPerStep: number; samples: number[] }> {
+/** ms per ML step of one configuration on `cores` threads (the leader plus data-parallel helpers). */
+async function benchConfig(c: Config, cores: number, backend: 'wasm' | 'cpu' | 'tensorflow' | 'webgpu'): Promise<{ msPerStep: number; samples: number[] }> {
   const rng = new Rng(1);
   const system = createSystem(c.dim === 2 ? 'double-well' : 'dimer');
-  const { flow } = buildFlow({ layers: 'R'.repeat(c.blocks), hidden: c.hidden, sScale: 1, whiten: false }, c.dim, rng);
+  const built = buildFlow({ layers: 'R'.repeat(c.blocks), hidden: c.hidden, sScale: 1, whiten: false }, c.dim, rng);
+  const { flow } = built;
   const data = rng.normals(new Float64Array(4096 * c.dim));
   const stage = { lr: 1e-4, batch: c.batch, wML: 1, wKL: 0, wRC: 0, highEnergy: 1e3, maxEnergy: 1e10, temperatures: [1], rcLoss: 'barrier' as const };
-  const run = async (iterations: number): Promise<number> =>
-    (await train({ flow, system, stages: [{ ...stage, iterations }], data, dataTau: 1, rng, clipNorm: 1e6 })).msPerStep;
-  await run(5);
-  const samples: number[] = [];
-  for (let r = 0; r < 7; r++) samples.push(await run(10));
-  flow.variables().forEach((v) => v.dispose());
-  return { msPerStep: median(samples), samples };
+  const dp = await startDataParallel({ cores, flow, flowBytes: serializeFlow(built), backend, system: { name: c.dim === 2 ? 'double-well' : 'dimer', params: {}, molecule: null }, maxBatch: c.batch });
+  try {
+    const run = async (iterations: number): Promise<number> =>
+      (await train({ flow, system, stages: [{ ...stage, iterations }], data, dataTau: 1, rng, clipNorm: 1e6, step: dp.step })).msPerStep;
+    await run(5);
+    const samples: number[] = [];
+    for (let r = 0; r < REPEATS; r++) samples.push(await run(STEPS));
+    return { msPerStep: median(samples), samples };
+  } finally {
+    await dp.close();
+    flow.dispose();
+  }
+}
+
+/** Dimer samples per second: generate with the 76-D flow, float64 energies and log-weights (`sampleFlow`). */
+async function benchSampling(): Promise<{ samplesPerSecond: number; seconds: number }> {
+  const rng = new Rng(2);
+  const system = createSystem('dimer');
+  const { flow } = buildFlow({ layers: 'R'.repeat(SAMPLING.blocks), hidden: SAMPLING.hidden, sScale: 1, whiten: false }, system.dim, rng);
+  for (const v of flow.variables()) tf.tidy(() => v.assign(tf.tensor(rng.normals(new Float32Array(v.size), 0.01), v.shape)));
+  await sampleFlow(flow, system, { n: 2000, tau: 1, chunk: SAMPLING.chunk, rng }); // warm-up
+  const t0 = performance.now();
+  await sampleFlow(flow, system, { n: SAMPLING.n, tau: 1, chunk: SAMPLING.chunk, rng });
+  const seconds = (performance.now() - t0) / 1000;
+  flow.dispose();
+  return { samplesPerSecond: SAMPLING.n / seconds, seconds };
+}
+
+interface PeerReport {
+  torch: string;
+  blas: unknown;
+  configs: Record<string, { msPerStep: number; msPerStepSamples: number[] }>;
+  sampling: { samplesPerSecond: number; seconds: number };
+}
+
+/** The same configurations and sampling in PyTorch on one thread (bench/peer/torch_peer.py), or why not. */
+function peer(): PeerReport | { absent: string } {
+  const py = torchPython();
+  if (!py) return { absent: 'no python3 with torch (Debian: apt install python3-torch libopenblas0-pthread; or set BGW_PYTHON)' };
+  const request = { configs: CONFIGS.map(({ name, dim, blocks, hidden, batch }) => ({ name, dim, blocks, hidden, batch })), steps: STEPS, repeats: REPEATS, sampling: SAMPLING };
+  const r = spawnSync(py, [new URL('./peer/torch_peer.py', import.meta.url).pathname, JSON.stringify(request)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return { absent: `the PyTorch peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}` };
+  return JSON.parse(r.stdout) as PeerReport;
 }
 
 const backend = await selectCompute();
@@ -86,40 +139,62 @@ const backend = await selectCompute();
 // would otherwise swing every "fraction of peak" figure.
 const peakBefore = peakMatMul();
 const timed = [];
-for (const c of CONFIGS) timed.push({ c, ...(await benchConfig(c)) });
+for (const c of CONFIGS) {
+  const byCores: Record<string, { msPerStep: number; samples: number[] }> = {};
+  // Data-parallel helpers are for the CPU backends; TensorFlow and WebGPU parallelise inside.
+  for (const cores of backend.name === 'wasm' || backend.name === 'cpu' ? CORES : [1]) byCores[String(cores)] = await benchConfig(c, cores, backend.name);
+  timed.push({ c, byCores });
+}
+const sampling = await benchSampling();
 const peakAfter = peakMatMul();
 const peak = peakAfter.gflops > peakBefore.gflops ? peakAfter : peakBefore;
-const configs = [];
-for (const { c, msPerStep, samples } of timed) {
-  const gflops = stepFlops(c) / (msPerStep * 1e6);
-  configs.push({
+// PyTorch after ours, in the same run: the two never share the cores.
+const torch = peer();
+const round = (v: number, d = 2): number => Number(v.toFixed(d));
+const configs = timed.map(({ c, byCores }) => {
+  const one = byCores['1']!.msPerStep;
+  const gflops = stepFlops(c) / (one * 1e6);
+  const torchMs = 'configs' in torch ? torch.configs[c.name]?.msPerStep : undefined;
+  return {
     ...c,
     couplings: 2 * c.blocks,
-    msPerStep: Number(msPerStep.toFixed(2)),
-    msPerStepSamples: samples.map((s) => Number(s.toFixed(2))),
-    gflopPerStep: Number((stepFlops(c) / 1e9).toFixed(4)),
-    gflops: Number(gflops.toFixed(2)),
-    fractionOfPeak: Number((gflops / peak.gflops).toFixed(3)),
-  });
-}
+    msPerStep: Object.fromEntries(Object.entries(byCores).map(([k, v]) => [k, round(v.msPerStep)])),
+    msPerStepSamples: Object.fromEntries(Object.entries(byCores).map(([k, v]) => [k, v.samples.map((x) => round(x))])),
+    speedup: Object.fromEntries(Object.entries(byCores).map(([k, v]) => [k, round(one / v.msPerStep, 3)])),
+    gflopPerStep: round(stepFlops(c) / 1e9, 4),
+    gflops: round(gflops),
+    fractionOfPeak: round(gflops / peak.gflops, 3),
+    ...(torchMs !== undefined ? { pytorchMsPerStep: round(torchMs), oursOverPytorch: Object.fromEntries(Object.entries(byCores).map(([k, v]) => [k, round(v.msPerStep / torchMs, 3)])) } : {}),
+  };
+});
 const report = {
   bench: 'flow-training',
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+  machine: machine(),
   backend: { name: backend.name, detail: backend.detail, device: backend.device ?? null },
   peakMatMul: {
-    gflops: Number(peak.gflops.toFixed(2)),
+    gflops: round(peak.gflops),
     shape: peak.shape,
     before: peakBefore.perShape,
     after: peakAfter.perShape,
   },
   configs,
+  sampling: {
+    what: `${SAMPLING.n} dimer samples (76-D, ${2 * SAMPLING.blocks} couplings ${SAMPLING.hidden.join('×')}): generation, float64 energies, log-weights`,
+    samplesPerSecond: Math.round(sampling.samplesPerSecond),
+    ...('sampling' in torch ? { pytorchSamplesPerSecond: Math.round(torch.sampling.samplesPerSecond), oursOverPytorch: round(sampling.samplesPerSecond / torch.sampling.samplesPerSecond, 3) } : {}),
+  },
+  pytorch: 'absent' in torch ? { absent: torch.absent } : { torch: torch.torch, threads: 1, blas: torch.blas },
 };
 await mkdir(new URL('./results', import.meta.url), { recursive: true });
 const out = new URL(`./results/flow-training-${backend.name}.json`, import.meta.url);
 await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
 for (const c of configs) {
-  console.log(`${c.name}: ${c.msPerStep} ms/step, ${c.gflops} GFLOP/s = ${(100 * c.fractionOfPeak).toFixed(0)}% of peak ${report.peakMatMul.gflops} (target ${c.target})`);
+  const cores = Object.entries(c.msPerStep).map(([k, v]) => `${v} ms on ${k} core${k === '1' ? '' : 's'}`).join(', ');
+  const vs = c.pytorchMsPerStep !== undefined ? `; PyTorch (1 thread) ${c.pytorchMsPerStep} ms` : '';
+  console.log(`${c.name}: ${cores}${vs}; ${c.gflops} GFLOP/s on 1 core = ${(100 * c.fractionOfPeak).toFixed(0)}% of peak ${report.peakMatMul.gflops}`);
 }
+console.log(`dimer sampling: ${report.sampling.samplesPerSecond} samples/s${'pytorchSamplesPerSecond' in report.sampling ? ` (PyTorch ${report.sampling.pytorchSamplesPerSecond})` : ''}`);
+if ('absent' in torch) console.log(`PyTorch peer not measured: ${torch.absent}`);
 console.log(`wrote ${out.pathname}`);
 process.exit(0);
