@@ -4,6 +4,7 @@
  * process: 8 RealNVP blocks of 128×128, and the spline example's 4 Q blocks (8 rational-quadratic
  * spline couplings, 8 bins, 128×128), by example (ML) and by energy (ML+KL), with the KL step split
  * into its parts: the mixed transform's forward pass and the force-field energy (with gradients).
+ * The spline flow's ML step is also timed on every core count up to 2 (data-parallel threads).
  * Writes bench/results/molecules-<backend>.json.
  *
  *   node --import tsx bench/molecules.ts
@@ -19,16 +20,18 @@ import { buildFlow } from '../engine/flows/build';
 import { fitSplineDomains } from '../engine/flows/spline/fit-domain';
 import { alignToReference } from '../engine/flows/internal/mixed-geometry';
 import { Rng } from '../engine/rng';
+import { serializeFlow } from '../engine/flows/serialize';
 import { train } from '../engine/train/trainer';
-
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+import { startDataParallel } from '../workers/parallel/data-parallel';
+import { machine, median } from './machine';
 
 async function main(): Promise<void> {
   const backend = await selectCompute({ prefer: 'auto' });
-  const sys = createMoleculeSystem('alanine-dipeptide', {
+  const resources = {
     pdb: await readFile('data/molecules/alanine-dipeptide.pdb', 'utf8'),
     forcefieldXml: await readFile('data/forcefields/amber99sbildn.xml', 'utf8'),
-  });
+  };
+  const sys = createMoleculeSystem('alanine-dipeptide', resources);
   const rng = new Rng(1);
 
   // MD: 3 × 20 000 steps at 1 fs.
@@ -42,6 +45,18 @@ async function main(): Promise<void> {
   const data = alignToReference(md.x, sys.cartesianAtoms, sys.start(0));
   const topology = { nAtoms: 22, bonds: sys.molecule.topology.bonds, cartesian: sys.cartesianAtoms };
   const base = { lr: 1e-4, batch: 256, wML: 1, wKL: 0, wRC: 0, highEnergy: 1e3, maxEnergy: 1e10, temperatures: [1], rcLoss: 'barrier' as const };
+  /** ML ms/step of a fitted flow on `cores` threads (data-parallel helpers rebuilt from its bytes). */
+  const mlOnCores = async (built: ReturnType<typeof buildFlow>, cores: number): Promise<number> => {
+    const system = { name: 'alanine-dipeptide' as const, params: {}, molecule: resources };
+    const dp = await startDataParallel({ cores, flow: built.flow, flowBytes: serializeFlow(built), backend: backend.name, system, maxBatch: 256 });
+    try {
+      const run = async (steps: number): Promise<number> => (await train({ flow: built.flow, system: sys, stages: [{ ...base, iterations: steps }], data, dataTau: 1, rng, clipNorm: 100, step: dp.step })).msPerStep;
+      await run(3);
+      return median([await run(10), await run(10), await run(10)]);
+    } finally {
+      await dp.close();
+    }
+  };
   const timeArch = async (layers: string): Promise<{ ml: number; mlkl: number; built: ReturnType<typeof buildFlow> }> => {
     const built = buildFlow({ layers, hidden: [128, 128], sScale: 1, whiten: false, coordinates: 'mixed', spline: { bins: 8 } }, 66, rng, topology);
     built.mixed!.layer.fit(data);
@@ -54,6 +69,9 @@ async function main(): Promise<void> {
     return { ml, mlkl, built };
   };
   const spline = await timeArch('QQQQ');
+  const coreCounts = backend.name === 'wasm' || backend.name === 'cpu' ? [...new Set([1, Math.min(2, cpus().length)])] : [1];
+  const splineByCores: Record<string, number> = {};
+  for (const c of coreCounts) splineByCores[String(c)] = await mlOnCores(spline.built, c);
   spline.built.flow.dispose();
   const { ml, mlkl, built } = await timeArch('RRRRRRRR');
 
@@ -77,11 +95,16 @@ async function main(): Promise<void> {
 
   const out = {
     backend: backend.detail,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
+    machine: machine(),
     md: { stepsPerSecond: Math.round(median(mdRates)), runs: mdRates.map(Math.round), dtFs: 1, atoms: 22 },
     training: { arch: 'mixed + 8 RealNVP blocks, 128×128, batch 256', mlMsPerStep: ml, mlKlMsPerStep: mlkl },
-    splineTraining: { arch: 'mixed + 4 Q blocks (8 RQ spline couplings, 8 bins), 128×128, batch 256', mlMsPerStep: spline.ml, mlKlMsPerStep: spline.mlkl },
+    splineTraining: {
+      arch: 'mixed + 4 Q blocks (8 RQ spline couplings, 8 bins), 128×128, batch 256',
+      mlMsPerStep: spline.ml,
+      mlKlMsPerStep: spline.mlkl,
+      mlMsPerStepByCores: splineByCores,
+      speedup: Object.fromEntries(Object.entries(splineByCores).map(([k, v]) => [k, Number((splineByCores['1']! / v).toFixed(3))])),
+    },
     klParts: { mixedForwardAndGradMs: mixedMs, energyForwardAndGradMs: energyMs },
     at: new Date().toISOString(),
   };
