@@ -6,14 +6,12 @@ import { selectCompute } from '../../engine/compute/select';
 import type { ModelSystem } from '../../engine/energies/types';
 import { estimate } from '../../engine/estimates';
 import { serializeFlow } from '../../engine/flows/serialize';
-import { essProbe } from '../../engine/ess-probe';
 import { latentPath } from '../../engine/interpolation';
 import { bufferStats, explore, type ExploreState } from '../../engine/samplers/explore';
 import { chainDeltaF, independenceIndices } from '../../engine/samplers/independence';
 import { sampleFlow, type GeneratedSamples } from '../../engine/sampling';
-import { train, type TrainSummary } from '../../engine/train/trainer';
-import { BestWeights, heldOutNll } from '../../engine/train/held-out';
-import { startDataParallel, type DataParallel } from '../parallel/data-parallel';
+import type { TrainSummary } from '../../engine/train/trainer';
+import { trainPhase } from './train-phase';
 import { assembleResult, type ExploreOutcome } from './assemble-result';
 import { decodeAdam, decodeBuffer } from './checkpoint';
 import type { Emit } from './system-hooks';
@@ -105,77 +103,6 @@ async function explorePhase(run: Run): Promise<ExploreOutcome | null> {
   return outcome;
 }
 
-/** Staged training (on the data, or on the final exploration buffer); a trained checkpoint's summary where there is nothing to train. */
-async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null, backend: ComputeReport): Promise<TrainSummary> {
-  const { spec, system, built, resume, o, emit } = run;
-  if (run.sampleOnly || resume?.phase === 'trained') {
-    return { steps: resume!.step, skippedSteps: resume!.state.skippedSteps, seconds: resume!.state.trainSeconds ?? 0, msPerStep: 0, finalLoss: null };
-  }
-  emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
-  const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
-  const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : undefined;
-  const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
-  const best = new BestWeights();
-  const parallel = await startParallel(run, backend);
-  const summary = await train({
-    flow: built.flow,
-    system,
-    stages: spec.training.stages,
-    data: run.fitRows ?? (run.explored ? Float64Array.from(run.explored.buffer) : null),
-    dataTau,
-    rng: run.rng.train,
-    clipNorm: spec.training.clipNorm,
-    onProgress: (p) => {
-      run.step.now = p.step;
-      emit({ type: 'train', ...p });
-      // ESS (and held-out NLL) over time: ~50 probes per schedule, and the last step.
-      if (p.step % Math.max(1, Math.round(p.totalSteps / 50)) === 0 || p.step === p.totalSteps) {
-        emit({ type: 'ess', step: p.step, essFraction: essProbe(built.flow, system, { n: 512, tau: 1, rng: run.rng.ess }) });
-        if (run.heldOut) checkHeldOut(run, best, p.step, dataTau);
-      }
-    },
-    ...(start ? { start } : {}),
-    onCheckpoint: (p) => snapshot(run, 'train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam),
-    ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
-    step: parallel.step,
-  }).finally(() => parallel.close());
-  const kept = keepBest(run, best, summary.steps);
-  const stages = spec.training.stages.length;
-  snapshot(run, 'trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}) }, null);
-  return { ...summary, ...kept, cores: parallel.cores };
-}
-
-/**
- * The run's training threads: data-parallel helpers on the CPU backends (wasm, cpu) when the
- * scheduler gave it more than one core. TensorFlow and WebGPU use their own parallelism.
- */
-async function startParallel(run: Run, backend: ComputeReport): Promise<DataParallel> {
-  const { spec, built, o, emit } = run;
-  const cores = backend.name === 'wasm' || backend.name === 'cpu' ? (o.cores ?? 1) : 1;
-  const maxBatch = Math.max(1, ...spec.training.stages.map((s) => s.batch));
-  const system = { name: spec.system.name, params: spec.system.params, molecule: o.inputs?.molecule ?? null };
-  const dp = await startDataParallel({ cores, flow: built.flow, flowBytes: serializeFlow(built), backend: backend.name, system, maxBatch, ...(o.coreBudget ? { budget: o.coreBudget } : {}) });
-  if (dp.cores > 1) emit({ type: 'phase', phase: 'train', message: `training on ${dp.cores} threads (data-parallel)` });
-  return dp;
-}
-
-/** The held-out NLL now, kept with the weights if it is the best so far. */
-function checkHeldOut(run: Run, best: BestWeights, step: number, tau: number): void {
-  const nll = heldOutNll(run.built.flow, run.heldOut!, tau);
-  best.offer(run.built.flow, step, nll);
-  run.emit({ type: 'heldOut', step, nll });
-}
-
-/** With `heldOut.keepBest`, the best-scoring weights go back into the flow; what was kept, for the result. */
-function keepBest(run: Run, best: BestWeights, lastStep: number): Pick<TrainSummary, 'heldOut'> {
-  const h = run.spec.training.heldOut;
-  if (!h || best.step === null) return {};
-  const restored = h.keepBest && best.step !== lastStep && best.restore(run.built.flow);
-  if (restored) run.emit({ type: 'phase', phase: 'train', message: `kept the weights of step ${best.step} (held-out NLL ${best.nll!.toFixed(3)}, the best checked)` });
-  return { heldOut: { bestStep: best.step, bestNll: best.nll!, restored } };
-}
-
 /** Samples from the flow at each temperature, in the spec's order. */
 async function samplePhase({ spec, built, system, rng, o, emit }: Run): Promise<{ samples: GeneratedSamples[]; draws: number[][]; sampleSeconds: number }> {
   emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
@@ -239,11 +166,6 @@ function configuration(system: ModelSystem, c: 'A' | 'B' | readonly number[] | {
     return stored;
   }
   return system.start(c === 'B' ? 1 : 0);
-}
-
-function exploreState(e: ExploreOutcome, spec: GeneratorSpec): Omit<NonNullable<CheckpointState['explore']>, 'done'> {
-  const iterations = spec.explore?.iterations ?? 0;
-  return { iteration: iterations, latentStep: e.finalStep, windowAcc: 0, totalAcc: e.acceptance * iterations, skippedSteps: e.skippedSteps, seconds: e.seconds };
 }
 
 function outcomeFrom(s: NonNullable<CheckpointState['explore']>, spec: GeneratorSpec, system: ModelSystem, b: ExploreBuffer): ExploreOutcome | null {
