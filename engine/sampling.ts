@@ -21,6 +21,16 @@ export interface GeneratedSamples {
   readonly state: Int8Array;
 }
 
+/** The flow's forward pass over `m` rows of z on this thread, read back to the host. */
+function forwardHere(flow: Flow, z: Float32Array, m: number): { x: Float32Array; logDet: Float32Array } {
+  let out: { x: Float32Array; logDet: Float32Array } | null = null;
+  tf.tidy(() => {
+    const r = flow.forward(tf.tensor2d(z, [m, flow.dim]));
+    out = { x: r.x.dataSync() as Float32Array, logDet: r.logDet.dataSync() as Float32Array };
+  });
+  return out!;
+}
+
 /**
  * Draw n samples z ~ N(0, τ·I), push them through the flow in chunks, and compute energies in
  * float64 (the tfjs energy is float32 and only needed for gradients).
@@ -28,7 +38,15 @@ export interface GeneratedSamples {
 export async function sampleFlow(
   flow: Flow,
   system: ModelSystem,
-  o: { n: number; tau: number; chunk: number; rng: Rng; signal?: AbortSignal },
+  o: {
+    n: number;
+    tau: number;
+    chunk: number;
+    rng: Rng;
+    signal?: AbortSignal | undefined;
+    /** The forward pass over `m` rows of z (default `flow.forward` here; a data-parallel run shares it out over threads). */
+    forward?: ((z: Float32Array, m: number) => { x: Float32Array; logDet: Float32Array }) | null | undefined;
+  },
 ): Promise<GeneratedSamples> {
   const { n, tau, chunk, rng } = o;
   const zDim = flow.dim;
@@ -47,12 +65,9 @@ export async function sampleFlow(
       for (let j = 0; j < zDim; j++) s += z[i * zDim + j]! ** 2;
       zNormSq[start + i] = s;
     }
-    const [xs, ld] = tf.tidy(() => {
-      const r = flow.forward(tf.tensor2d(z, [m, zDim]));
-      return [r.x.dataSync() as Float32Array, r.logDet.dataSync() as Float32Array];
-    });
-    x.set(xs!, start * dim);
-    logDet.set(ld!, start);
+    const r = o.forward ? o.forward(z, m) : forwardHere(flow, z, m);
+    x.set(r.x, start * dim);
+    logDet.set(r.logDet, start);
   }
   const u = new Float64Array(n);
   const rc = new Float64Array(n);

@@ -10,6 +10,7 @@ import type { TrainProgress } from '../../contract/progress';
 import { startDataParallel, type DataParallel } from '../../workers/parallel/data-parallel';
 import { combineShards, shards } from '../../workers/parallel/shared-step';
 import { randomize } from '../helpers/flows';
+import { sampleFlow } from '../../engine/sampling';
 
 beforeAll(async () => {
   await selectCompute({ prefer: 'wasm', env: {} });
@@ -68,5 +69,20 @@ describe('data-parallel training', () => {
     const one = await trajectory(1, [STAGE, rc]);
     const three = await trajectory(3, [STAGE, rc]);
     three.losses.forEach((l, k) => expect(Math.abs(l - one.losses[k]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(l))));
+  });
+
+  it('samples on 2 threads: the same samples and log-weights as one thread', async () => {
+    const bytes = startingFlow();
+    const { flow } = deserializeFlow(bytes, new Rng(0));
+    const dp = await startDataParallel({ cores: 2, flow, flowBytes: bytes, backend: 'wasm', system: { name: 'double-well', params: {}, molecule: null }, maxBatch: 96, maxSampleRows: 1000 });
+    open.push(dp);
+    const opts = { n: 2500, tau: 1, chunk: 1000 };
+    const one = await sampleFlow(flow, system, { ...opts, rng: new Rng(5) });
+    const two = await sampleFlow(flow, system, { ...opts, rng: new Rng(5), forward: dp.forward });
+    const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Math.max(...Array.from(a, (v, k) => Math.abs(v - b[k]!)));
+    expect(maxDiff(two.x, one.x)).toBeLessThan(1e-5);
+    expect(maxDiff(two.logw, one.logw)).toBeLessThan(1e-3);
+    expect(Array.from(two.state)).toEqual(Array.from(one.state));
+    expect(() => dp.forward!(new Float32Array(2 * 3000), 3000)).toThrow(/do not fit/);
   });
 });

@@ -1,20 +1,18 @@
 import type { CheckpointState } from '../../contract/checkpoint';
-import type { ComputeReport } from '../../contract/compute';
 import type { GeneratorSpec } from '../../contract/run-spec';
 import { essProbe } from '../../engine/ess-probe';
-import { serializeFlow } from '../../engine/flows/serialize';
 import { BestWeights, heldOutNll } from '../../engine/train/held-out';
 import { train, type TrainSummary } from '../../engine/train/trainer';
-import { startDataParallel, type DataParallel } from '../parallel/data-parallel';
+import type { DataParallel } from '../parallel/data-parallel';
 import type { ExploreOutcome } from './assemble-result';
 import { decodeAdam } from './checkpoint';
 import { snapshot, type Run } from './train-setup';
 
 // The training phase of a generator run: the staged schedule on the data (or the final exploration
-// buffer), with ESS probes, early stopping on held-out data and data-parallel threads.
+// buffer), with ESS probes and early stopping on held-out data, on the run's threads.
 
 /** Staged training (on the data, or on the final exploration buffer); a trained checkpoint's summary where there is nothing to train. */
-export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null, backend: ComputeReport): Promise<TrainSummary> {
+export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null, parallel: DataParallel): Promise<TrainSummary> {
   const { spec, system, built, resume, o, emit } = run;
   if (run.sampleOnly || resume?.phase === 'trained') {
     return { steps: resume!.step, skippedSteps: resume!.state.skippedSteps, seconds: resume!.state.trainSeconds ?? 0, msPerStep: 0, finalLoss: null };
@@ -24,7 +22,6 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : undefined;
   const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
   const best = new BestWeights();
-  const parallel = await startParallel(run, backend);
   const summary = await train({
     flow: built.flow,
     system,
@@ -47,26 +44,13 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
     ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     step: parallel.step,
-  }).finally(() => parallel.close());
+  });
   const kept = keepBest(run, best, summary.steps);
   const stages = spec.training.stages.length;
   snapshot(run, 'trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}) }, null);
   return { ...summary, ...kept, cores: parallel.cores };
 }
 
-/**
- * The run's training threads: data-parallel helpers on the CPU backends (wasm, cpu) when the
- * scheduler gave it more than one core. TensorFlow and WebGPU use their own parallelism.
- */
-async function startParallel(run: Run, backend: ComputeReport): Promise<DataParallel> {
-  const { spec, built, o, emit } = run;
-  const cores = backend.name === 'wasm' || backend.name === 'cpu' ? (o.cores ?? 1) : 1;
-  const maxBatch = Math.max(1, ...spec.training.stages.map((s) => s.batch));
-  const system = { name: spec.system.name, params: spec.system.params, molecule: o.inputs?.molecule ?? null };
-  const dp = await startDataParallel({ cores, flow: built.flow, flowBytes: serializeFlow(built), backend: backend.name, system, maxBatch, ...(o.coreBudget ? { budget: o.coreBudget } : {}) });
-  if (dp.cores > 1) emit({ type: 'phase', phase: 'train', message: `training on ${dp.cores} threads (data-parallel)` });
-  return dp;
-}
 
 /** The held-out NLL now, kept with the weights if it is the best so far. */
 function checkHeldOut(run: Run, best: BestWeights, step: number, tau: number): void {

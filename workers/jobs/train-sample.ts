@@ -12,6 +12,8 @@ import { chainDeltaF, independenceIndices } from '../../engine/samplers/independ
 import { sampleFlow, type GeneratedSamples } from '../../engine/sampling';
 import type { TrainSummary } from '../../engine/train/trainer';
 import { trainPhase } from './train-phase';
+import { startThreads } from './threads';
+import type { DataParallel } from '../parallel/data-parallel';
 import { assembleResult, type ExploreOutcome } from './assemble-result';
 import { decodeAdam, decodeBuffer } from './checkpoint';
 import type { Emit } from './system-hooks';
@@ -44,12 +46,15 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
   const emit = o.onEvent ?? (() => {});
   const backend = await announceBackend(spec, emit);
   const run = setUp(spec, o, emit);
+  let threads: DataParallel | null = null;
   // The flow's tensors are freed whatever happens: a worker thread runs many jobs.
   try {
     fitTransforms(run);
     const exploreOutcome = await explorePhase(run);
-    const summary = await trainPhase(run, exploreOutcome, backend);
-    const { samples, draws, sampleSeconds } = await samplePhase(run);
+    // After exploration (one thread's loop); helpers build the flow as the transforms left it.
+    threads = await startThreads(run, backend);
+    const summary = await trainPhase(run, exploreOutcome, threads);
+    const { samples, draws, sampleSeconds } = await samplePhase(run, threads);
     const a = analyse(run, samples, spec.sampling.draws > 1 ? draws : null);
     const result = assembleResult(spec, o.seed, run.system, backend, run.built, run.data, summary, a.estimates, {
       sampleSeconds,
@@ -61,6 +66,7 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
     });
     return output(run, result, samples);
   } finally {
+    await threads?.close();
     // A worker thread runs many jobs: free the flow and the system's constant tensors.
     run.built.flow.dispose();
     run.base.dispose?.();
@@ -104,11 +110,11 @@ async function explorePhase(run: Run): Promise<ExploreOutcome | null> {
 }
 
 /** Samples from the flow at each temperature, in the spec's order. */
-async function samplePhase({ spec, built, system, rng, o, emit }: Run): Promise<{ samples: GeneratedSamples[]; draws: number[][]; sampleSeconds: number }> {
+async function samplePhase({ spec, built, system, rng, o, emit }: Run, threads: DataParallel): Promise<{ samples: GeneratedSamples[]; draws: number[][]; sampleSeconds: number }> {
   emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
   const tSample = performance.now();
   const samples: GeneratedSamples[] = [];
-  const opts = (tau: number) => ({ n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: rng.sample, ...(o.signal ? { signal: o.signal } : {}) });
+  const opts = (tau: number) => ({ n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: rng.sample, forward: threads.forward, ...(o.signal ? { signal: o.signal } : {}) });
   for (const tau of spec.sampling.temperatures) samples.push(await sampleFlow(built.flow, system, opts(tau)));
   // Extra draws after the stored ones, so their random numbers do not depend on `draws`.
   const draws = samples.map((s) => [essFraction(s.logw)]);

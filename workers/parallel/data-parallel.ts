@@ -2,15 +2,17 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { xDimOf, type Flow } from '../../engine/flows/types';
 import { priorBatch, stepGradients, trainStep, type StepInputs, type StepResult, type Stepper } from '../../engine/train/step';
-import { allocateShared, combineShards, CTRL, shards, slotView, STAGE_FIELDS, type SharedBuffers, type SlotView } from './shared-step';
+import { allocateShared, combineShards, CTRL, MODE, shards, slotView, STAGE_FIELDS, type SharedBuffers, type SlotView } from './shared-step';
 import type { HelperInit, HelperMessage } from './gradient-worker';
 
 const ENTRY = new URL('./gradient-worker-start.mjs', import.meta.url);
 
-/** A training step spread over `cores` threads, and how to stop the helpers. */
+/** A training step and a sampling forward pass spread over `cores` threads, and how to stop the helpers. */
 export interface DataParallel {
   readonly cores: number;
   readonly step: Stepper;
+  /** The flow's forward pass over `m` prior rows, shared out by rows (`sampleFlow`'s `forward`); null on one thread. */
+  readonly forward: ((z: Float32Array, m: number) => { x: Float32Array; logDet: Float32Array }) | null;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,8 @@ export interface DataParallelOptions {
   readonly system: HelperInit['system'];
   /** The largest batch of the schedule: slots are sized for its shards. */
   readonly maxBatch: number;
+  /** The largest sampling chunk `forward` will get (default: none; then `forward` handles up to `maxBatch` rows). */
+  readonly maxSampleRows?: number;
   /** A helper that has not finished its shard after this long has died (default 120 s). */
   readonly stallMs?: number;
   /** Threads to use now (≤ cores), read every step: the scheduler lowers it to make room for another run. */
@@ -40,15 +44,16 @@ export interface DataParallelOptions {
  */
 export async function startDataParallel(o: DataParallelOptions): Promise<DataParallel> {
   const helpers = Math.max(0, Math.floor(o.cores) - 1);
-  if (helpers === 0) return { cores: 1, step: trainStep, close: async () => {} };
+  if (helpers === 0) return { cores: 1, step: trainStep, forward: null, close: async () => {} };
   const vars = o.flow.variables().filter((v) => v.trainable);
-  const capacity = Math.ceil(o.maxBatch / (helpers + 1)) + 1;
+  const capacity = Math.ceil(Math.max(o.maxBatch, o.maxSampleRows ?? 0) / (helpers + 1)) + 1;
   const buffers = allocateShared({ helpers, sizes: vars.map((v) => v.size), capacity, xDim: xDimOf(o.flow), zDim: o.flow.dim });
   const workers = await spawnHelpers(buffers, o);
-  const leader = new Leader(buffers, o.stallMs ?? 120_000, o.budget ?? { current: helpers + 1 });
+  const leader = new Leader(buffers, o.stallMs ?? 120_000, o.budget ?? { current: helpers + 1 }, o.flow, vars);
   return {
     cores: helpers + 1,
     step: (i) => leader.step(i),
+    forward: (z, m) => leader.forward(z, m),
     close: async () => {
       leader.stop();
       await Promise.all(workers.map((w) => w.terminate()));
@@ -86,10 +91,14 @@ class Leader {
   private readonly slots: SlotView[];
   private readonly combined: Float32Array;
 
+  private version = 0;
+
   constructor(
     private readonly buffers: SharedBuffers,
     private readonly stallMs: number,
     private readonly budget: { readonly current: number },
+    private readonly flow: Flow,
+    private readonly vars: readonly tf.Variable[],
   ) {
     this.ctrl = new Int32Array(buffers.control);
     this.stage = new Float64Array(buffers.stage);
@@ -105,14 +114,41 @@ class Leader {
     // Not a mean over rows (RC), or batches of unequal size: one thread, as without helpers.
     if (stage.wRC > 0 || (useKL && nMl > 0 && nMl !== stage.batch)) return trainStep(i);
     const kl = useKL ? priorBatch(stage.batch, i.flow.dim, stage.temperatures, i.rng) : null;
-    const n = kl ? stage.batch : nMl;
-    // Helpers beyond the current budget get empty shards: they wake, answer at once and stay idle.
-    const threads = Math.max(1, Math.min(this.slots.length + 1, Math.floor(this.budget.current)));
-    const parts = [...shards(n, threads), ...Array.from({ length: this.slots.length + 1 - threads }, (): [number, number] => [n, n])];
+    const parts = this.parts(kl ? stage.batch : nMl);
     this.publish(i, parts, kl);
     const own = this.ownShard(i, parts[0]!, kl);
     this.await();
     return this.apply(i, parts, own);
+  }
+
+  /** Sampling: the forward pass over `m` rows of z, each thread a contiguous share, gathered in order. */
+  forward(z: Float32Array, m: number): { x: Float32Array; logDet: Float32Array } {
+    const { xDim, zDim, capacity } = this.buffers.shape;
+    const parts = this.parts(m);
+    if (parts.some(([a, b]) => b - a > capacity)) throw new Error(`data-parallel forward: ${m} rows do not fit the slots (${capacity} rows each)`);
+    this.publishWeights();
+    this.slots.forEach((slot, k) => {
+      const [a, b] = parts[k + 1]!;
+      slot.klZ.set(z.subarray(a * zDim, b * zDim));
+      this.ctrl[CTRL.SLOTS + 2 * k] = 0;
+      this.ctrl[CTRL.SLOTS + 2 * k + 1] = b - a;
+    });
+    this.signal(MODE.FORWARD);
+    const [a0, b0] = parts[0]!;
+    const x = new Float32Array(m * xDim);
+    const logDet = new Float32Array(m);
+    tf.tidy(() => {
+      const r = this.flow.forward(tf.tensor2d(z.subarray(a0 * zDim, b0 * zDim), [b0 - a0, zDim]));
+      x.set(r.x.dataSync() as Float32Array, 0);
+      logDet.set(r.logDet.dataSync() as Float32Array, 0);
+    });
+    this.await();
+    this.slots.forEach((slot, k) => {
+      const [a, b] = parts[k + 1]!;
+      x.set(slot.ml.subarray(0, (b - a) * xDim), a * xDim);
+      logDet.set(slot.klTau.subarray(0, b - a), a);
+    });
+    return { x, logDet };
   }
 
   stop(): void {
@@ -121,13 +157,32 @@ class Leader {
     Atomics.notify(this.ctrl, CTRL.GEN);
   }
 
-  /** Weights, stage settings and each helper's shard into shared memory; then wake the helpers. */
-  private publish(i: StepInputs, parts: [number, number][], kl: { z: Float32Array; tau: Float32Array } | null): void {
+  /** Rows of each thread: shards over the threads the budget allows; helpers beyond it get none (they answer at once and idle). */
+  private parts(n: number): [number, number][] {
+    const threads = Math.max(1, Math.min(this.slots.length + 1, Math.floor(this.budget.current)));
+    return [...shards(n, threads), ...Array.from({ length: this.slots.length + 1 - threads }, (): [number, number] => [n, n])];
+  }
+
+  /** The leader's current weights into shared memory, under a new version (helpers reload on a change). */
+  private publishWeights(): void {
     let at = 0;
-    for (const v of i.vars) {
+    for (const v of this.vars) {
       this.weights.set(v.dataSync() as Float32Array, at);
       at += v.size;
     }
+    Atomics.store(this.ctrl, CTRL.WEIGHTS, ++this.version);
+  }
+
+  private signal(mode: number): void {
+    Atomics.store(this.ctrl, CTRL.MODE, mode);
+    Atomics.store(this.ctrl, CTRL.DONE, 0);
+    Atomics.add(this.ctrl, CTRL.GEN, 1);
+    Atomics.notify(this.ctrl, CTRL.GEN);
+  }
+
+  /** Weights, stage settings and each helper's shard into shared memory; then wake the helpers. */
+  private publish(i: StepInputs, parts: [number, number][], kl: { z: Float32Array; tau: Float32Array } | null): void {
+    this.publishWeights();
     const s = i.stage;
     this.stage.set([s.wML, s.wKL, s.highEnergy, s.maxEnergy, i.dataTau].slice(0, STAGE_FIELDS.length));
     const { xDim, zDim } = this.buffers.shape;
@@ -139,9 +194,7 @@ class Leader {
       this.ctrl[CTRL.SLOTS + 2 * k] = ml ? b - a : 0;
       this.ctrl[CTRL.SLOTS + 2 * k + 1] = kl ? b - a : 0;
     });
-    Atomics.store(this.ctrl, CTRL.DONE, 0);
-    Atomics.add(this.ctrl, CTRL.GEN, 1);
-    Atomics.notify(this.ctrl, CTRL.GEN);
+    this.signal(MODE.GRADIENT);
   }
 
   /** The leader's own shard: gradients (flattened, `vars` order) and its three loss terms. */

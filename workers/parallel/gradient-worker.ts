@@ -8,7 +8,7 @@ import { deserializeFlow } from '../../engine/flows/serialize';
 import { Rng } from '../../engine/rng';
 import { stepGradients } from '../../engine/train/step';
 import type { Stage } from '../../engine/train/schedule';
-import { CTRL, STAGE_FIELDS, slotView, type SharedBuffers } from './shared-step';
+import { CTRL, MODE, STAGE_FIELDS, slotView, type SharedBuffers, type SlotView } from './shared-step';
 
 /** What a gradient helper is started with (`workerData`). */
 export interface HelperInit {
@@ -51,13 +51,17 @@ function serve(flow: ReturnType<typeof deserializeFlow>['flow'], system: ModelSy
   const view = slotView(buffers.slots[slot]!, shape);
   const vars = flow.variables().filter((v) => v.trainable);
   let gen = 0;
+  let loaded = -1;
   for (;;) {
     Atomics.wait(ctrl, CTRL.GEN, gen);
     gen = Atomics.load(ctrl, CTRL.GEN);
     if (Atomics.load(ctrl, CTRL.STOP)) return;
     try {
-      loadWeights(vars, weights);
-      shardGradients(flow, system, vars, stage, view, ctrl[CTRL.SLOTS + 2 * slot]!, ctrl[CTRL.SLOTS + 2 * slot + 1]!, shape.xDim);
+      const version = Atomics.load(ctrl, CTRL.WEIGHTS);
+      if (version !== loaded) ((loaded = version), loadWeights(vars, weights));
+      const [a, b] = [ctrl[CTRL.SLOTS + 2 * slot]!, ctrl[CTRL.SLOTS + 2 * slot + 1]!];
+      if (Atomics.load(ctrl, CTRL.MODE) === MODE.FORWARD) shardForward(flow, view, b);
+      else shardGradients(flow, system, vars, stage, view, a, b, shape.xDim);
     } catch (e) {
       Atomics.store(ctrl, CTRL.ERROR, slot + 1);
       post({ type: 'error', message: (e as Error).message });
@@ -79,8 +83,18 @@ function loadWeights(vars: tf.Variable[], weights: Float32Array): void {
   }
 }
 
+/** Sampling: this slot's `n` z rows through the flow; x rows and log-determinants back into the slot. */
+function shardForward(flow: ReturnType<typeof deserializeFlow>['flow'], view: SlotView, n: number): void {
+  if (n === 0) return;
+  tf.tidy(() => {
+    const r = flow.forward(tf.tensor2d(view.klZ.subarray(0, n * flow.dim), [n, flow.dim]));
+    view.ml.set(r.x.dataSync() as Float32Array, 0);
+    view.klTau.set(r.logDet.dataSync() as Float32Array, 0);
+  });
+}
+
 /** This slot's gradients (shard means, unweighted) and loss terms, written into the slot. */
-function shardGradients(flow: ReturnType<typeof deserializeFlow>['flow'], system: ModelSystem, vars: tf.Variable[], stageValues: Float64Array, view: ReturnType<typeof slotView>, nMl: number, nKl: number, xDim: number): void {
+function shardGradients(flow: ReturnType<typeof deserializeFlow>['flow'], system: ModelSystem, vars: tf.Variable[], stageValues: Float64Array, view: SlotView, nMl: number, nKl: number, xDim: number): void {
   const [wML, wKL, highEnergy, maxEnergy, dataTau] = STAGE_FIELDS.map((_, i) => stageValues[i]!);
   if (nMl === 0 && nKl === 0) {
     view.grads.fill(0);

@@ -3,11 +3,17 @@
  * helpers exchange without messages on the hot path. One control block (generation counter, helpers
  * done, stop and error flags, each slot's row counts), the stage's loss settings, the trainable
  * weights the leader publishes after every update, and one slot per helper: its shard of the ML and
- * KL batches in, its gradients and loss terms out.
+ * KL batches in, its gradients and loss terms out. Sampling reuses a slot: z rows in (the KL
+ * region), x rows (the ML region) and log-determinants (the τ region) out.
  */
 
-/** Int32 control words. */
-export const CTRL = { GEN: 0, DONE: 1, STOP: 2, ERROR: 3, SLOTS: 4 } as const;
+/**
+ * Int32 control words: the generation counter the helpers wait on, how many are done, stop and
+ * error flags, what a generation asks (MODE: a gradient shard, or a forward pass over sample rows),
+ * the version of the published weights, then two row counts per slot.
+ */
+export const CTRL = { GEN: 0, DONE: 1, STOP: 2, ERROR: 3, MODE: 4, WEIGHTS: 5, SLOTS: 6 } as const;
+export const MODE = { GRADIENT: 0, FORWARD: 1 } as const;
 /** Float64 stage settings, in this order. */
 export const STAGE_FIELDS = ['wML', 'wKL', 'highEnergy', 'maxEnergy', 'dataTau'] as const;
 
