@@ -95,6 +95,8 @@ describe('workbench in the browser', () => {
     await expect.poll(() => status(firstRun), { timeout: 120_000 }).toBe('completed');
     await expect.poll(() => page.getByTestId('delta-f').textContent(), { timeout: 30_000 }).toMatch(/-?\d+\.\d+ ± \d+\.\d+/);
     await expect.poll(() => page.getByTestId('chart-profile').count()).toBe(1);
+    // The scheduler's share of the cores, as the run page shows it.
+    await expect.poll(() => page.getByTestId('run-cores').textContent()).toMatch(/^[1-9]\d*$/);
     await screenshot('run-detail');
     await axe('run detail');
   });
