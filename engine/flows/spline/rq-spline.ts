@@ -95,7 +95,10 @@ function knots(raw: tf.Tensor2D, bins: number, dom: SplineDomain): Knots {
 /** One-hot rows [B, D, K + 1] of each value's bin k (`lo`) and of k + 1 (`hi`), searched on `edges`. */
 function binOf(v: tf.Tensor2D, edges: tf.Tensor3D, bins: number): { lo: tf.Tensor3D; hi: tf.Tensor3D } {
   const [b, d] = v.shape;
-  const above = tf.sum(tf.cast(tf.greaterEqual(tf.expandDims(v, 2), edges), 'int32'), 2);
+  // Edges strictly below v, counted as step(v − edge): wasm's broadcasting comparison kernels are
+  // ~5× slower than a broadcasting Sub and an elementwise Step (docs/performance.md). A value on an
+  // edge lands in the bin below it, where the spline takes the same value.
+  const above = tf.sum(tf.step(tf.sub(tf.expandDims(v, 2), edges)), 2);
   const k = tf.cast(tf.reshape(tf.clipByValue(tf.sub(above, 1), 0, bins - 1), [-1]), 'int32') as tf.Tensor1D;
   const hot = (i: tf.Tensor1D): tf.Tensor3D => tf.reshape(tf.cast(tf.oneHot(i, bins + 1), 'float32'), [b, d, bins + 1]) as tf.Tensor3D;
   return { lo: hot(k), hi: hot(tf.add(k, tf.scalar(1, 'int32')) as tf.Tensor1D) };
