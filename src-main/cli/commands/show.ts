@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Repositories } from '../../../db';
 import type { RunDto } from '../../../contract/api';
+import { essDrawsOf, type RunResult } from '../../../contract/run-result';
 import { basinLines, num } from '../format';
 import { databasePath } from '../options';
 
@@ -31,10 +32,18 @@ function showRun(repos: Repositories, run: RunDto): string {
   if (d.lastCheckpointStep !== null) lines.push(`  checkpoint step ${d.lastCheckpointStep}`);
   if (r) {
     lines.push(`  ΔF(${r.deltaF.B} − ${r.deltaF.A}) at τ=${r.tau}: ${num(r.deltaF.value)} ± ${num(r.deltaF.stderr)} kT${r.exact ? ` (exact ${num(r.exact.deltaF)})` : ''}`);
-    if (r.essFraction !== null) lines.push(`  ESS        ${(100 * r.essFraction).toFixed(2)}% of ${r.nSamples}`);
+    if (r.essFraction !== null) lines.push(`  ESS        ${(100 * r.essFraction).toFixed(2)}% of ${r.nSamples}${drawsNote(r)}`);
+    const h = r.training?.heldOut;
+    if (h) lines.push(`  held out   best NLL ${h.bestNll.toFixed(3)} at step ${h.bestStep} of ${r.training!.steps}${h.restored ? ' (its weights were kept)' : ''}`);
     lines.push(...basinLines(r, '  basin      '));
     for (const w of r.warnings) lines.push(`  warning    ${w}`);
   }
   for (const s of repos.samples.listSets({ runId: d.id })) lines.push(`  samples    set ${s.id}: ${s.name}, ${s.n} × ${s.dim}${s.essFraction === null ? '' : `, ESS ${(100 * s.essFraction).toFixed(2)}%`}`);
   return lines.join('\n') + '\n';
+}
+
+/** Several fresh draws (`sampling.draws`): their median and each, beside the stored set's ESS. */
+function drawsNote(r: RunResult): string {
+  const d = essDrawsOf(r);
+  return d ? `; median of ${d.draws.length} fresh draws ${(100 * d.median).toFixed(2)}% (${d.draws.map((v) => (100 * v).toFixed(2)).join(', ')})` : '';
 }
