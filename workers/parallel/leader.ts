@@ -14,6 +14,8 @@ export class Leader {
   private readonly weights: Float32Array;
   private readonly slots: SlotView[];
   private readonly combined: Float32Array;
+  /** The leader's own shard gradient, reused every step (large arrays are costly to allocate). */
+  private readonly ownGrads: Float32Array;
 
   private version = 0;
 
@@ -29,6 +31,7 @@ export class Leader {
     this.weights = new Float32Array(buffers.weights);
     this.slots = buffers.slots.map((b) => slotView(b, buffers.shape));
     this.combined = new Float32Array(this.weights.length);
+    this.ownGrads = new Float32Array(this.weights.length);
   }
 
   step(i: StepInputs): StepResult {
@@ -124,7 +127,7 @@ export class Leader {
   /** The leader's own shard: gradients (flattened, `vars` order) and its three loss terms. */
   private ownShard(i: StepInputs, [a, b]: [number, number], kl: { z: Float32Array; tau: Float32Array } | null): { grads: Float32Array; terms: number[] } {
     const { xDim, zDim } = this.buffers.shape;
-    const grads = new Float32Array(this.weights.length);
+    const grads = this.ownGrads;
     const xData = i.xData && i.stage.wML > 0 ? i.xData.subarray(a * xDim, b * xDim) : null;
     const klBatch = kl ? { z: kl.z.subarray(a * zDim, b * zDim), tau: kl.tau.subarray(a, b) } : undefined;
     const terms = tf.tidy(() => {
