@@ -114,10 +114,10 @@ function shardGradients(flow: ReturnType<typeof deserializeFlow>['flow'], system
       system,
       stage,
       vars,
-      xData: nMl ? view.ml.slice(0, nMl * xDim) : null,
+      xData: nMl ? view.ml.subarray(0, nMl * xDim) : null,
       dataTau: dataTau!,
       rng: new Rng(0),
-      klBatch: nKl ? { z: view.klZ.slice(0, nKl * flow.dim), tau: view.klTau.slice(0, nKl) } : undefined,
+      klBatch: nKl ? { z: view.klZ.subarray(0, nKl * flow.dim), tau: view.klTau.subarray(0, nKl) } : undefined,
     });
     let at = 0;
     for (const g of grads) {
