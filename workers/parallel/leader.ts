@@ -111,7 +111,7 @@ export class Leader {
   private publish(i: StepInputs, parts: [number, number][], kl: { z: Float32Array; tau: Float32Array } | null): void {
     this.publishWeights();
     const s = i.stage;
-    this.stage.set([s.wML, s.wKL, s.highEnergy, s.maxEnergy, i.dataTau].slice(0, STAGE_FIELDS.length));
+    this.stage.set(STAGE_FIELDS.map((f) => (f === 'dataTau' ? i.dataTau : s[f])));
     const { xDim, zDim } = this.buffers.shape;
     this.slots.forEach((slot, k) => {
       const [a, b] = parts[k + 1]!;
