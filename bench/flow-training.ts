@@ -9,7 +9,7 @@
  *   BGW_BACKEND=cpu npm run bench      # any backend
  *   BGW_PYTHON=/path/python3           # the Python with torch for the peer (default: python3, /usr/bin/python3)
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -141,6 +141,36 @@ function peer(): PeerReport | { absent: string } {
   return JSON.parse(r.stdout) as PeerReport;
 }
 
+/** Run the peer script with `request`; resolves to its report or why it failed. */
+function runPeer(py: string, request: object): Promise<PeerReport | { absent: string }> {
+  return new Promise((done) => {
+    const child = spawn(py, [new URL('./peer/torch_peer.py', import.meta.url).pathname, JSON.stringify(request)]);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => done({ absent: e.message }));
+    child.on('close', (code) => done(code === 0 ? (JSON.parse(out) as PeerReport) : { absent: `the PyTorch peer failed: ${err.trim().split('\n').at(-1)}` }));
+  });
+}
+
+/**
+ * PyTorch's own data-parallel ceiling here: two one-thread processes, each training on half the
+ * batch, at once (no gradient exchange at all). Their slower step against the full-batch step is
+ * the most any 2-core data-parallel scheme could gain on this machine for that network.
+ */
+async function peerHalfBatchPair(): Promise<Record<string, { halfBatchMsPerStep: number[]; ceiling2Cores: number }> | undefined> {
+  const py = torchPython();
+  if (!py || !('configs' in torch)) return undefined;
+  const request = { configs: CONFIGS.map(({ name, dim, blocks, hidden, batch }) => ({ name, dim, blocks, hidden, batch: batch / 2 })), steps: STEPS, repeats: REPEATS };
+  const pair = await Promise.all([runPeer(py, request), runPeer(py, request)]);
+  if (pair.some((r) => !('configs' in r))) return undefined;
+  return Object.fromEntries(CONFIGS.map((c) => {
+    const half = pair.map((r) => (r as PeerReport).configs[c.name]!.msPerStep);
+    return [c.name, { halfBatchMsPerStep: half.map((v) => Number(v.toFixed(2))), ceiling2Cores: Number(((torch as PeerReport).configs[c.name]!.msPerStep / Math.max(...half)).toFixed(3)) }];
+  }));
+}
+
 const backend = await selectCompute();
 // Peak measured before and after the configurations and the higher kept: one noisy reading
 // would otherwise swing every "fraction of peak" figure.
@@ -159,6 +189,7 @@ const peakAfter = peakMatMul();
 const peak = peakAfter.gflops > peakBefore.gflops ? peakAfter : peakBefore;
 // PyTorch after ours, in the same run: the two never share the cores.
 const torch = peer();
+const torchPair = await peerHalfBatchPair();
 const round = (v: number, d = 2): number => Number(v.toFixed(d));
 const configs = timed.map(({ c, byCores }) => {
   const one = byCores['1']!.msPerStep;
@@ -174,6 +205,7 @@ const configs = timed.map(({ c, byCores }) => {
     gflops: round(gflops),
     fractionOfPeak: round(gflops / peak.gflops, 3),
     ...(torchMs !== undefined ? { pytorchMsPerStep: round(torchMs), oursOverPytorch: Object.fromEntries(Object.entries(byCores).map(([k, v]) => [k, round(v.msPerStep / torchMs, 3)])) } : {}),
+    ...(torchPair?.[c.name] ? { pytorchTwoHalfBatchProcesses: torchPair[c.name] } : {}),
   };
 });
 const report = {
@@ -200,7 +232,8 @@ const out = new URL(`./results/flow-training-${backend.name}.json`, import.meta.
 await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
 for (const c of configs) {
   const cores = Object.entries(c.msPerStep).map(([k, v]) => `${v} ms on ${k} core${k === '1' ? '' : 's'}`).join(', ');
-  const vs = c.pytorchMsPerStep !== undefined ? `; PyTorch (1 thread) ${c.pytorchMsPerStep} ms` : '';
+  const pair = 'pytorchTwoHalfBatchProcesses' in c ? `, PyTorch's own 2-core ceiling ${c.pytorchTwoHalfBatchProcesses!.ceiling2Cores}×` : '';
+  const vs = c.pytorchMsPerStep !== undefined ? `; PyTorch (1 thread) ${c.pytorchMsPerStep} ms${pair}` : '';
   console.log(`${c.name}: ${cores}${vs}; ${c.gflops} GFLOP/s on 1 core = ${(100 * c.fractionOfPeak).toFixed(0)}% of peak ${report.peakMatMul.gflops}`);
 }
 console.log(`dimer sampling: ${Object.entries(report.sampling.samplesPerSecond).map(([k, v]) => `${v}/s on ${k} core${k === '1' ? '' : 's'}`).join(', ')}${'pytorchSamplesPerSecond' in report.sampling ? ` (PyTorch, 1 thread: ${report.sampling.pytorchSamplesPerSecond}/s)` : ''}; best ${Math.round(bestSampling)}/s`);
