@@ -16,6 +16,8 @@ export interface JobCheckpoint {
   readonly optimizer: Uint8Array | null;
   /** encodeBuffer bytes (exploration), else null. */
   readonly buffer: Uint8Array | null;
+  /** A FAB or annealing stage's state mid-stage (its replay buffer), else null or absent (older checkpoints). */
+  readonly sampler?: Uint8Array | null;
 }
 
 export interface CheckpointState {

@@ -43,11 +43,34 @@ export interface ExploreProgress {
   readonly buffer?: BufferStats;
 }
 
+/**
+ * Training by energy with its own sampler (FAB's AIS rounds, temperature annealing's rungs): one
+ * report per AIS round or rung.
+ */
+export interface SamplerProgress {
+  readonly kind: 'fab' | 'anneal';
+  /** Training step (1-based, whole schedule) at which the samples were drawn. */
+  readonly step: number;
+  /** The temperature τ the samples target (FAB: 1; annealing: the rung's). */
+  readonly temperature: number;
+  /** Kish ESS / N of the round's (or rung's) importance weights. */
+  readonly essFraction: number;
+  /** FAB: mean acceptance of the AIS moves over the intermediate levels. */
+  readonly acceptance?: number;
+  /** FAB: log Z estimate of exp(−u/τ) and its standard error. */
+  readonly logZ?: number;
+  readonly logZSe?: number;
+  readonly bufferSize: number;
+  /** Mean age of the buffer's rows, in AIS rounds (annealing: rungs). */
+  readonly bufferAge: number;
+}
+
 /** Progress pushed while a run works (the CLI prints it; the backend stores it as metrics and streams it). */
 export type RunEvent =
   | { readonly type: 'phase'; readonly phase: 'backend' | 'data' | 'explore' | 'train' | 'sample' | 'analyse' | 'umbrella'; readonly message: string }
   | ({ readonly type: 'train' } & TrainProgress)
   | ({ readonly type: 'explore' } & ExploreProgress)
+  | ({ readonly type: 'sampler' } & SamplerProgress)
   | { readonly type: 'umbrella'; readonly window: number; readonly windows: number; readonly acceptance: number }
   /** ESS / N of a small fresh batch at τ = 1 while training (every ~2 % of the steps). */
   | { readonly type: 'ess'; readonly step: number; readonly essFraction: number }

@@ -70,3 +70,20 @@ export function rcLoss(rc: tf.Tensor1D, range: readonly [number, number], kind: 
   const h = tf.mean(tf.div(k, tf.sum(k, 1, true)), 0);
   return (kind === 'barrier' ? tf.neg(tf.sum(tf.log(h))) : tf.sum(tf.mul(h, tf.log(h)))) as tf.Scalar;
 }
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * FAB's α = 2 surrogate −Σ_i w̄_i·log q(x_i), with w̄ the normalised AIS weights (held fixed) of
+ * samples targeting p²/q: its gradient is ∇_θ log ∫ p²/q_θ estimated from those samples. FAB
+ * training takes the same gradient by drawing rows ∝ w from its buffer and averaging −log q.
+ */
+export function alphaTwoLoss(flow: Flow, x: tf.Tensor2D, logW: Float64Array): tf.Scalar {
+  let max = -Infinity;
+  for (const v of logW) max = Math.max(max, v);
+  const w = Float32Array.from(logW, (v) => Math.exp(v - max));
+  const total = w.reduce((a, b) => a + b, 0);
+  const { z, logDet } = flow.inverse(x);
+  const logQ = tf.sub(tf.sub(logDet, tf.mul(tf.sum(tf.square(z), 1), 0.5)), flow.dim * HALF_LOG_2PI);
+  return tf.neg(tf.sum(tf.mul(tf.tensor1d(w.map((v) => v / total)), logQ))) as tf.Scalar;
+}

@@ -24,6 +24,41 @@ const checkLoss = (s: { wML: number; wKL: number; wRC: number; highEnergy: numbe
   if (s.maxEnergy <= s.highEnergy) ctx.addIssue({ code: 'custom', path: ['maxEnergy'], message: 'must be greater than highEnergy' });
 };
 
+/** FAB (docs/run-spec.md): AIS from the flow towards p²/q feeding a prioritised replay buffer; trains from the energy alone. */
+const FabSchema = z
+  .object({
+    intermediate: z.number().int().min(0).max(256).default(8),
+    transitions: z.number().int().min(0).max(100).default(2),
+    step: positive.max(10).default(0.5),
+    targetAcceptance: z.number().gt(0).lt(1).default(0.5),
+    chains: z.number().int().min(1).max(65536).default(256),
+    bufferSize: z.number().int().min(1).max(1e6).default(20000),
+    minBuffer: z.number().int().min(1).max(1e6).default(2560),
+    updatesPerAis: z.number().int().min(1).max(1000).default(4),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.minBuffer > f.bufferSize) ctx.addIssue({ code: 'custom', path: ['minBuffer'], message: `must be at most bufferSize (${f.bufferSize})` });
+  });
+
+/** Temperature annealing (docs/run-spec.md): reverse KL at ladder[0], then reweighted ML at each lower temperature down to 1. */
+const AnnealSchema = z
+  .object({
+    ladder: z.array(positive.max(1e4)).min(2).max(64),
+    klIterations: z.number().int().min(0).max(1e7).default(1000),
+    samples: z.number().int().min(10).max(1e6).default(20000),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.ladder.some((t, i) => i > 0 && !(t < a.ladder[i - 1]!))) ctx.addIssue({ code: 'custom', path: ['ladder'], message: 'temperatures must decrease strictly (hottest first)' });
+    if (a.ladder.at(-1) !== 1) ctx.addIssue({ code: 'custom', path: ['ladder'], message: 'must end at the target temperature 1' });
+  });
+
+/** Rows a stage's sampler holds at once (FAB's buffer, annealing's pool): bounded with the system's dimension below. */
+export function samplerRows(s: { fab?: { bufferSize: number } | undefined; anneal?: { samples: number } | undefined }): number {
+  return s.fab?.bufferSize ?? s.anneal?.samples ?? 0;
+}
+
 export const StageSchema = z
   .object({
     name: z.string().max(80).optional(),
@@ -35,13 +70,22 @@ export const StageSchema = z
     wKL: z.number().min(0).default(0),
     wRC: z.number().min(0).default(0),
     ...lossTerms,
+    fab: FabSchema.optional(),
+    anneal: AnnealSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
     if ((s.epochs === undefined) === (s.iterations === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['iterations'], message: 'give exactly one of epochs or iterations' });
     }
-    checkLoss(s, ctx);
+    if (!s.fab && !s.anneal) return checkLoss(s, ctx);
+    const kind = s.fab ? 'fab' : 'anneal';
+    if (s.fab && s.anneal) ctx.addIssue({ code: 'custom', path: ['anneal'], message: 'a stage trains by FAB or by annealing, not both' });
+    if (s.epochs !== undefined) ctx.addIssue({ code: 'custom', path: ['epochs'], message: `a ${kind} stage draws its own samples: give iterations, not epochs` });
+    for (const w of ['wML', 'wKL', 'wRC'] as const) {
+      if (s[w] > 0) ctx.addIssue({ code: 'custom', path: [w], message: `a ${kind} stage sets its own objective: drop ${w}` });
+    }
+    if (s.maxEnergy <= s.highEnergy) ctx.addIssue({ code: 'custom', path: ['maxEnergy'], message: 'must be greater than highEnergy' });
   });
 
 const MetropolisDataSchema = z
@@ -213,6 +257,7 @@ export const GeneratorSpecSchema = z
         });
       }
     });
+    checkSamplerMemory(spec, ctx);
     const fitted = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples';
     if (spec.training.heldOut && !fitted) {
       ctx.addIssue({ code: 'custom', path: ['training', 'heldOut'], message: 'held-out data come from the training data: needs data.source "metropolis", "md" or "samples"' });
@@ -246,6 +291,20 @@ export const GeneratorSpecSchema = z
       }
     }
   });
+
+/** Coordinates a stage's sampler may hold (float32): 2.5·10⁷ is 100 MB. */
+export const MAX_SAMPLER_VALUES = 2.5e7;
+
+function checkSamplerMemory(spec: { system: { name: Parameters<typeof systemDim>[0]; params: Record<string, number> }; training: { stages: Parameters<typeof samplerRows>[0][] } }, ctx: z.RefinementCtx): void {
+  const dim = systemDim(spec.system.name, spec.system.params) ?? 3 * 64; // molecules: bounded by their atoms; 64 atoms as the estimate
+  spec.training.stages.forEach((s, i) => {
+    const rows = samplerRows(s);
+    if (rows * dim > MAX_SAMPLER_VALUES) {
+      const field = s.fab ? ['fab', 'bufferSize'] : ['anneal', 'samples'];
+      ctx.addIssue({ code: 'custom', path: ['training', 'stages', i, ...field], message: `${rows} rows × ${dim} coordinates exceeds ${MAX_SAMPLER_VALUES} values (100 MB): use at most ${Math.floor(MAX_SAMPLER_VALUES / dim)}` });
+    }
+  });
+}
 
 export type GeneratorSpec = z.output<typeof GeneratorSpecSchema>;
 export type ExploreSettings = z.output<typeof ExploreSchema>;

@@ -13,6 +13,7 @@ interface Row {
   flow: Buffer;
   optimizer: Buffer | null;
   buffer: Buffer | null;
+  sampler: Buffer | null;
 }
 
 const bytes = (b: Buffer | null): Uint8Array | null => (b ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : null);
@@ -23,16 +24,16 @@ export class CheckpointsRepo {
   save(runId: number, c: JobCheckpoint): void {
     this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO checkpoints (run_id, created_at, phase, step, state, flow, optimizer, buffer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(runId, now(), c.phase, c.step, JSON.stringify(c.state), c.flow, c.optimizer, c.buffer);
+        .prepare('INSERT INTO checkpoints (run_id, created_at, phase, step, state, flow, optimizer, buffer, sampler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(runId, now(), c.phase, c.step, JSON.stringify(c.state), c.flow, c.optimizer, c.buffer, c.sampler ?? null);
       this.db.prepare(`DELETE FROM checkpoints WHERE run_id = ? AND id NOT IN (SELECT id FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT ${KEEP})`).run(runId, runId);
     })();
   }
 
   latest(runId: number): JobCheckpoint | null {
-    const r = this.db.prepare('SELECT phase, step, state, flow, optimizer, buffer FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as Row | undefined;
+    const r = this.db.prepare('SELECT phase, step, state, flow, optimizer, buffer, sampler FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as Row | undefined;
     if (!r) return null;
-    return { phase: r.phase, step: r.step, state: JSON.parse(r.state) as JobCheckpoint['state'], flow: bytes(r.flow)!, optimizer: bytes(r.optimizer), buffer: bytes(r.buffer) };
+    return { phase: r.phase, step: r.step, state: JSON.parse(r.state) as JobCheckpoint['state'], flow: bytes(r.flow)!, optimizer: bytes(r.optimizer), buffer: bytes(r.buffer), sampler: bytes(r.sampler) };
   }
 
   count(runId: number): number {

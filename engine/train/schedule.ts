@@ -19,10 +19,41 @@ export interface Stage {
   /** KL batch members draw their τ from this list in equal shares (multi-temperature training). */
   readonly temperatures: readonly number[];
   readonly rcLoss: RcLossKind;
+  /** Train by FAB instead of the weighted losses (no data needed). */
+  readonly fab?: FabSettings | undefined;
+  /** Train by temperature annealing instead of the weighted losses (no data needed). */
+  readonly anneal?: AnnealSettings | undefined;
+}
+
+/** Flow annealed importance sampling bootstrap (docs/science.md, "FAB"): AIS towards p²/q feeding a prioritised replay buffer. */
+export interface FabSettings {
+  /** Intermediate AIS distributions and Metropolis moves at each. */
+  readonly intermediate: number;
+  readonly transitions: number;
+  /** Initial latent proposal scale, then adapted per level towards `targetAcceptance`. */
+  readonly step: number;
+  readonly targetAcceptance: number;
+  /** AIS chains per round. */
+  readonly chains: number;
+  /** Replay buffer capacity, the rows it needs before the first update, and updates per AIS round. */
+  readonly bufferSize: number;
+  readonly minBuffer: number;
+  readonly updatesPerAis: number;
+}
+
+/** Temperature-annealed training (docs/science.md, "Temperature annealing"): reverse KL at ladder[0], then reweighted ML down the ladder. */
+export interface AnnealSettings {
+  /** Temperatures τ, decreasing, ending at the target (1). */
+  readonly ladder: readonly number[];
+  /** Reverse-KL steps at ladder[0]; each later rung takes the stage's `iterations`. */
+  readonly klIterations: number;
+  /** Samples drawn from the flow at the start of each rung (its reweighted-ML pool). */
+  readonly samples: number;
 }
 
 /** Steps a stage takes: `iterations`, or enough batches to cover the data `epochs` times. */
 export function stageSteps(stage: Stage, nData: number): number {
+  if (stage.anneal) return stage.anneal.klIterations + (stage.iterations ?? 0) * (stage.anneal.ladder.length - 1);
   if (stage.iterations !== undefined) return stage.iterations;
   if (stage.epochs === undefined) throw new Error('a stage needs epochs or iterations');
   if (nData <= 0) throw new Error('a stage measured in epochs needs training data');

@@ -19,13 +19,12 @@ export interface StepInputs {
   readonly dataTau: number;
   readonly rng: Rng;
   readonly clipNorm: number;
+  /** The KL prior rows to use instead of drawing `stage.batch` of them (temperature annealing's, or a data-parallel shard). */
+  readonly klBatch?: { readonly z: Float32Array; readonly tau: Float32Array } | undefined;
 }
 
 /** What one step differentiates: the flow and its variables, the batches and the loss weights. */
-export interface GradientInputs extends Omit<StepInputs, 'adam' | 'clipNorm'> {
-  /** The KL prior rows to use instead of drawing `stage.batch` of them (a data-parallel shard). */
-  readonly klBatch?: { readonly z: Float32Array; readonly tau: Float32Array } | undefined;
-}
+export type GradientInputs = Omit<StepInputs, 'adam' | 'clipNorm'>;
 
 /** What a training step reports; `trainStep` and the data-parallel step both return it. */
 export interface StepResult {

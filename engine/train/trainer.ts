@@ -6,6 +6,9 @@ import { Adam, type AdamState } from './adam';
 import { abortError, yieldToEventLoop, YIELD_MS } from '../cancel';
 import { stageSteps, type Stage } from './schedule';
 import { trainStep, type Stepper } from './step';
+import { AnnealStage } from './anneal';
+import { FabStage } from './fab';
+import type { OnSampler, SampledStage } from './sampled-stage';
 import type { TrainProgress } from '../../contract/progress';
 import type { StepLoss } from '../../contract/progress';
 
@@ -31,6 +34,8 @@ export interface TrainOptions {
   readonly checkpointEverySeconds?: number;
   /** The step to run (default `trainStep`; a data-parallel run passes one spread over threads). */
   readonly step?: Stepper;
+  /** FAB rounds and annealing rungs, as they happen. */
+  readonly onSampler?: OnSampler;
 }
 
 /** A resumable position in the schedule; `adam` is null at a stage boundary (stages start fresh). */
@@ -39,6 +44,8 @@ export interface TrainPosition {
   readonly stageStep: number;
   readonly skippedSteps: number;
   readonly adam: AdamState | null;
+  /** A FAB or annealing stage's own state (its replay buffer), mid-stage; else absent. */
+  readonly sampler?: Uint8Array | null;
 }
 
 export interface TrainSummary {
@@ -79,10 +86,11 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     const adam = new Adam(vars, stage.lr);
     const k0 = si === start.stage ? start.stageStep : 0;
     if (si === start.stage && start.adam) adam.restore(start.adam);
+    const sampled = sampledStage(o, stage, si === start.stage && k0 > 0 ? start.sampler : null);
     try {
       for (let k = k0; k < stepsPerStage[si]!; k++) {
         if (o.onCheckpoint && performance.now() - lastCheckpoint > everyMs && k > k0) {
-          o.onCheckpoint({ stage: si, stageStep: k, step, skippedSteps: skipped, adam: adam.state() });
+          o.onCheckpoint({ stage: si, stageStep: k, step, skippedSteps: skipped, adam: adam.state(), sampler: sampled?.encode() ?? null });
           lastCheckpoint = performance.now();
         }
         // Yield to the event loop now and then, so a cancel (SIGINT, a worker message) can land.
@@ -92,8 +100,12 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
         }
         if (o.signal?.aborted) throw abortError();
         step += 1;
-        const xData = stage.wML > 0 ? batches.next(stage.batch) : null;
-        const r = (o.step ?? trainStep)({ flow: o.flow, system: o.system, stage, adam, vars, xData, dataTau: o.dataTau, rng: o.rng, clipNorm: o.clipNorm });
+        const base = { flow: o.flow, system: o.system, adam, vars, rng: o.rng, clipNorm: o.clipNorm };
+        const stepper = o.step ?? trainStep;
+        // A sampled stage's ML rows come from its own sampler, whose density has base N(0, I): τ = 1.
+        const r = sampled
+          ? sampled.step(k, step, (q) => stepper({ ...base, stage: q.stage, xData: q.xData, dataTau: 1, klBatch: q.klBatch }))
+          : stepper({ ...base, stage, xData: stage.wML > 0 ? batches.next(stage.batch) : null, dataTau: o.dataTau });
         if (r.skipped) skipped += 1;
         else finalLoss = r.loss;
         o.onProgress?.({
@@ -116,6 +128,13 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   const seconds = (performance.now() - t0) / 1000;
   const done = step - (stepsPerStage.slice(0, start.stage).reduce((a, b) => a + b, 0) + start.stageStep);
   return { steps: step, skippedSteps: skipped, seconds, msPerStep: done ? (1000 * seconds) / done : 0, finalLoss };
+}
+
+/** The runner of a FAB or annealing stage (restored from a checkpoint's state mid-stage), or null for a loss stage. */
+function sampledStage(o: TrainOptions, stage: Stage, restored: Uint8Array | null | undefined): SampledStage | null {
+  if (stage.fab) return new FabStage(o.flow, o.system, { ...stage, fab: stage.fab }, o.rng, o.onSampler, restored);
+  if (stage.anneal) return new AnnealStage(o.flow, o.system, { ...stage, anneal: stage.anneal }, o.rng, o.onSampler, restored);
+  return null;
 }
 
 /** Mini-batches drawn without replacement from a reshuffled pass over the data (epochs). */

@@ -204,6 +204,29 @@ describe('parseRunSpec: each error names the bad field', () => {
     expectIssueAt(noData, 'training.heldOut', /needs data.source/);
   });
 
+  it('a FAB stage needs no data and fills its defaults; an annealing stage counts its rungs', () => {
+    const spec = minimal();
+    spec.training.stages = [{ iterations: 100, lr: 1e-3, batch: 64, fab: {} }];
+    expect(generator(parseRunSpec(spec)).training.stages[0]!.fab).toEqual({ intermediate: 8, transitions: 2, step: 0.5, targetAcceptance: 0.5, chains: 256, bufferSize: 20000, minBuffer: 2560, updatesPerAis: 4 });
+    spec.training.stages = [{ iterations: 100, lr: 1e-3, batch: 64, anneal: { ladder: [4, 2, 1] } }];
+    expect(generator(parseRunSpec(spec)).training.stages[0]!.anneal).toEqual({ ladder: [4, 2, 1], klIterations: 1000, samples: 20000 });
+  });
+
+  it.each([
+    ['loss weights beside FAB', { fab: {}, wKL: 1 }, 'training.stages[0].wKL', /own objective/],
+    ['epochs with FAB', { fab: {}, epochs: 3, iterations: undefined }, 'training.stages[0].epochs', /iterations, not epochs/],
+    ['both FAB and annealing', { fab: {}, anneal: { ladder: [2, 1] } }, 'training.stages[0].anneal', /not both/],
+    ['a minimum buffer above its size', { fab: { bufferSize: 100, minBuffer: 200 } }, 'training.stages[0].fab.minBuffer', /at most bufferSize/],
+    ['a ladder that rises', { anneal: { ladder: [2, 3, 1] } }, 'training.stages[0].anneal.ladder', /decrease/],
+    ['a ladder that ends above 1', { anneal: { ladder: [4, 2] } }, 'training.stages[0].anneal.ladder', /end at the target temperature 1/],
+    ['a buffer too large for the memory bound', { fab: { bufferSize: 1e6, minBuffer: 10 } }, 'training.stages[0].fab.bufferSize', /exceeds/],
+  ])('%s → its field', (_what, extra, path, message) => {
+    const spec = minimal();
+    spec.system = { name: 'dimer' };
+    spec.training.stages = [{ iterations: 100, lr: 1e-3, batch: 64, ...extra }];
+    expectIssueAt(spec, path, message);
+  });
+
   it('a spline flow parses with default bins (8) and no fixed interval', () => {
     const spec = minimal();
     spec.flow = { layers: 'QPQ', hidden: [16] };

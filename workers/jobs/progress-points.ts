@@ -1,6 +1,6 @@
 import type { MetricPoint, RunProgress } from '../../contract/api';
 import type { RunEvent } from '../../contract/run-result';
-import type { BufferStats, StepLoss } from '../../contract/progress';
+import type { BufferStats, SamplerProgress, StepLoss } from '../../contract/progress';
 
 
 /** The metric points one progress event contributes (series names are what charts subscribe to). */
@@ -24,6 +24,8 @@ export function eventPoints(e: RunEvent): MetricPoint[] {
       if (e.buffer) pts.push({ series: 'explore.fractionA', step: s, value: e.buffer.stateFractions.A }, { series: 'explore.fractionB', step: s, value: e.buffer.stateFractions.B });
       return pts;
     }
+    case 'sampler':
+      return samplerPoints(e);
     case 'umbrella':
       return [{ series: 'umbrella.acceptance', step: e.window, value: e.acceptance }];
     case 'ess':
@@ -33,6 +35,19 @@ export function eventPoints(e: RunEvent): MetricPoint[] {
     case 'phase':
       return [];
   }
+}
+
+/** FAB rounds and annealing rungs: the series the sampler charts draw (absent values give no point). */
+function samplerPoints(e: SamplerProgress): MetricPoint[] {
+  const values: [string, number | undefined][] = [
+    ['sampler.temperature', e.temperature],
+    ['sampler.ess', e.essFraction],
+    ['sampler.acceptance', e.acceptance],
+    ['sampler.logZ', e.logZ],
+    ['sampler.bufferSize', e.bufferSize],
+    ['sampler.bufferAge', e.bufferAge],
+  ];
+  return values.filter((v): v is [string, number] => v[1] !== undefined && Number.isFinite(v[1])).map(([series, value]) => ({ series, step: e.step, value }));
 }
 
 /**

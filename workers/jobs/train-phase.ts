@@ -19,7 +19,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   }
   emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
   const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
-  const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null } : undefined;
+  const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null, sampler: resume.sampler ?? null } : undefined;
   const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
   const best = new BestWeights();
   const summary = await train({
@@ -40,7 +40,8 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
       }
     },
     ...(start ? { start } : {}),
-    onCheckpoint: (p) => snapshot(run, 'train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam),
+    onCheckpoint: (p) => snapshot(run, 'train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam, p.sampler ?? null),
+    onSampler: (p) => emit({ type: 'sampler', ...p }),
     ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     step: parallel.step,

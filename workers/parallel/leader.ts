@@ -40,7 +40,7 @@ export class Leader {
     const useKL = stage.wKL > 0 || stage.wRC > 0;
     // Not a mean over rows (RC), or batches of unequal size: one thread, as without helpers.
     if (stage.wRC > 0 || (useKL && nMl > 0 && nMl !== stage.batch)) return trainStep(i);
-    const kl = useKL ? priorBatch(stage.batch, i.flow.dim, stage.temperatures, i.rng) : null;
+    const kl = useKL ? (i.klBatch ?? priorBatch(stage.batch, i.flow.dim, stage.temperatures, i.rng)) : null;
     const parts = this.parts(kl ? stage.batch : nMl);
     this.publish(i, parts, kl);
     const own = this.ownShard(i, parts[0]!, kl);
