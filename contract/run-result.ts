@@ -1,5 +1,5 @@
 import type { ComputeReport } from './compute';
-import type { BufferStats, TrainProgress } from './progress';
+import type { BufferStats, SamplerProgress, TrainProgress } from './progress';
 import type { RunSpec } from './run-spec';
 import type { SurfaceResult } from './surface';
 
@@ -41,6 +41,8 @@ export interface RunResult {
     readonly finalLoss: TrainProgress['loss'] | null;
     /** Early stopping: the best held-out NLL, its step, and whether its weights were put back. */
     readonly heldOut?: { readonly bestStep: number; readonly bestNll: number; readonly restored: boolean };
+    /** FAB or temperature annealing: the last AIS round's (or rung's) report. */
+    readonly sampler?: SamplerProgress;
   } | null;
   readonly umbrella: UmbrellaSummary | null;
   /** Latent interpolation between the two states' start configurations (generator runs). */

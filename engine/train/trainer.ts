@@ -10,7 +10,7 @@ import { AnnealStage } from './anneal';
 import { FabStage } from './fab';
 import type { OnSampler, SampledStage } from './sampled-stage';
 import type { TrainProgress } from '../../contract/progress';
-import type { StepLoss } from '../../contract/progress';
+import type { SamplerProgress, StepLoss } from '../../contract/progress';
 
 export { priorBatch } from './step';
 
@@ -58,6 +58,8 @@ export interface TrainSummary {
   readonly heldOut?: { readonly bestStep: number; readonly bestNll: number; readonly restored: boolean };
   /** Threads the steps ran on (set by the run; the trainer itself is one thread's loop). */
   readonly cores?: number;
+  /** FAB or annealing: the last report of its sampler (set by the run). */
+  readonly sampler?: SamplerProgress;
 }
 
 /**

@@ -13,3 +13,12 @@ export function basinLines(r: RunResult, indent = ''): string[] {
   if (r.explore?.basins) lines.push(`${indent}explored buffer: ${r.explore.basins.map((b) => `${b.name} ${pct(b.fraction, null)}`).join(', ')}`);
   return lines;
 }
+
+/** FAB or annealing: what the last AIS round (or rung) saw. */
+export function samplerLines(result: Pick<RunResult, 'training'>, indent = ''): string[] {
+  const s = result.training?.sampler;
+  if (!s) return [];
+  if (s.kind === 'anneal') return [`${indent}annealing: last rung τ ${s.temperature}, its ESS ${(100 * s.essFraction).toFixed(1)}% of ${s.bufferSize}`];
+  const logZ = s.logZ !== undefined ? `, log Z ${s.logZ.toFixed(3)} ± ${(s.logZSe ?? Number.NaN).toFixed(3)}` : '';
+  return [`${indent}FAB: last AIS round ESS ${(100 * s.essFraction).toFixed(1)}%, acceptance ${(s.acceptance ?? Number.NaN).toFixed(2)}${logZ}, buffer ${s.bufferSize} rows (mean age ${s.bufferAge.toFixed(1)} rounds)`];
+}

@@ -72,6 +72,24 @@ export class NewRunState {
     this.set('training.stages', [...this.stages(), { name: `stage ${this.stages().length + 1}`, iterations: 500, lr: 0.001, batch: 256, wML: 1 }]);
   }
 
+  /** How stage i trains: by loss weights, by FAB or by temperature annealing (each from the energy alone). */
+  stageMethod(i: number): StageMethod {
+    const s = this.stages()[i] ?? {};
+    return s.fab ? 'fab' : s.anneal ? 'anneal' : 'losses';
+  }
+
+  setStageMethod(i: number, m: StageMethod): void {
+    const s = this.stages();
+    const { fab: _f, anneal: _a, wML: _m, wKL: _k, wRC: _r, ...rest } = s[i] ?? {};
+    // The defaults the schema fills in are spelled out, so the user sees what they will get.
+    const extra: Json =
+      m === 'fab' ? { fab: { intermediate: 8, transitions: 2, chains: 256, bufferSize: 20000, minBuffer: 2560, updatesPerAis: 4 } }
+      : m === 'anneal' ? { anneal: { ladder: [4, 2, 1.4, 1], klIterations: 1000, samples: 20000 } }
+      : { wML: 1 };
+    s[i] = { ...rest, ...extra };
+    this.set('training.stages', s);
+  }
+
   removeStage(i: number): void {
     this.set('training.stages', this.stages().filter((_, k) => k !== i));
   }
@@ -111,6 +129,8 @@ export class NewRunState {
     if (this.showJson) ((this.jsonText = JSON.stringify(this.draft, null, 2)), (this.jsonError = null));
   }
 }
+
+export type StageMethod = 'losses' | 'fab' | 'anneal';
 
 /** `training.stages[1].lr` → ['training', 'stages', 1, 'lr']. */
 function keys(path: string): (string | number)[] {

@@ -155,6 +155,34 @@ describe('workbench in the browser', () => {
     await axe('new-run form');
   });
 
+  it('turns a stage into FAB in the form, and the AIS charts fill while it trains from the energy alone', async () => {
+    await nav('Runs').click();
+    const before = await runIds();
+    await nav('New run').click();
+    await page.getByLabel('Preset').selectOption('double-well');
+    const json = page.getByLabel('Run spec JSON');
+    if (await json.isVisible()) await page.getByRole('button', { name: /JSON/ }).click(); // the form
+    await page.getByLabel(/Trains by/).first().selectOption('fab');
+    await expect.poll(() => page.getByTestId('stage-fab').count()).toBe(1);
+    await page.getByRole('button', { name: /JSON/ }).click();
+    const spec = JSON.parse(await json.inputValue()) as Spec;
+    expect(spec.training.stages[0].fab.intermediate).toBe(8);
+    expect(spec.training.stages[0].wML).toBeUndefined();
+    delete spec.data;
+    spec.name = 'double well, FAB';
+    spec.training.stages = [{ ...spec.training.stages[0], epochs: undefined, iterations: 200, batch: 256, fab: { ...spec.training.stages[0].fab, intermediate: 2, chains: 256, bufferSize: 4096, minBuffer: 512 } }];
+    spec.sampling.n = 10000;
+    spec.analysis.bootstrap = 20;
+    await json.fill(JSON.stringify(spec, null, 2));
+    await page.getByTestId('start-run').click();
+    await expect.poll(async () => (await runIds()).filter((id) => !before.includes(id)).length).toBe(1);
+    const id = (await runIds()).find((r) => !before.includes(r))!;
+    await row(id).getByRole('button', { name: new RegExp(`#${id}`) }).click();
+    await expect.poll(() => status(id), { timeout: 120_000 }).toBe('completed');
+    for (const chart of ['chart-sampler', 'chart-logz', 'chart-buffer']) await expect.poll(() => chartPoints(page, chart), { timeout: 30_000 }).toBeGreaterThan(10);
+    await screenshot('run-detail-fab');
+  });
+
   it('cancels a running run', async () => {
     const id = await startFromPreset(quick(20000));
     await expect.poll(() => status(id), { timeout: 60_000 }).toBe('running');

@@ -84,7 +84,7 @@ export function assembleResult(
     warnings: estimates.flatMap((e) => e.warnings),
     data: data ? { n: data.x.length / system.dim, acceptance: data.acceptance, seconds: data.seconds } : null,
     explore,
-    training: { steps: summary.steps, skippedSteps: summary.skippedSteps, finalLoss: summary.finalLoss, ...(summary.heldOut ? { heldOut: summary.heldOut } : {}) },
+    training: { steps: summary.steps, skippedSteps: summary.skippedSteps, finalLoss: summary.finalLoss, ...(summary.heldOut ? { heldOut: summary.heldOut } : {}), ...(summary.sampler ? { sampler: summary.sampler } : {}) },
     umbrella: null,
     path: t.path,
     surface: t.surface,

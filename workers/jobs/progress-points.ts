@@ -56,6 +56,7 @@ function samplerPoints(e: SamplerProgress): MetricPoint[] {
  */
 export function createProgressLine(): (e: RunEvent, last: RunProgress | null) => RunProgress | null {
   let lastBuffer: BufferStats | undefined;
+  let lastSampler: string | undefined;
   return (e, last) => {
     switch (e.type) {
       case 'phase':
@@ -68,10 +69,20 @@ export function createProgressLine(): (e: RunEvent, last: RunProgress | null) =>
         return { phase: 'explore', step: e.iteration, total: e.totalIterations, message: `explore ${e.iteration}/${e.totalIterations}  ${losses(e)}  acc ${fmt(e.acceptance)} s ${fmt(e.step)}${buf}` };
       }
       case 'train':
-        return { phase: 'train', step: e.step, total: e.totalSteps, message: `${e.stageName} step ${e.step}/${e.totalSteps}  ${losses(e)}  |g| ${fmt(e.gradNorm)}` };
+        return { phase: 'train', step: e.step, total: e.totalSteps, message: `${e.stageName} step ${e.step}/${e.totalSteps}  ${losses(e)}  |g| ${fmt(e.gradNorm)}${lastSampler ? `  ${lastSampler}` : ''}` };
+      case 'sampler':
+        lastSampler = samplerLine(e);
+        return last;
     }
     return last;
   };
+}
+
+/** The latest FAB round or annealing rung, appended to the training line. */
+function samplerLine(e: SamplerProgress): string {
+  if (e.kind === 'anneal') return `τ ${fmt(e.temperature)} ESS ${fmt(e.essFraction)}`;
+  const logZ = e.logZ !== undefined ? ` logZ ${fmt(e.logZ)}${e.logZSe !== undefined ? ` ± ${fmt(e.logZSe)}` : ''}` : '';
+  return `AIS acc ${fmt(e.acceptance ?? Number.NaN)} ESS ${fmt(e.essFraction)}${logZ} buffer ${e.bufferSize}`;
 }
 
 function losses(e: { loss: StepLoss; skippedSteps: number }): string {

@@ -1,4 +1,5 @@
 import type { CheckpointState } from '../../contract/checkpoint';
+import type { SamplerProgress } from '../../contract/progress';
 import type { GeneratorSpec } from '../../contract/run-spec';
 import { essProbe } from '../../engine/ess-probe';
 import { BestWeights, heldOutNll } from '../../engine/train/held-out';
@@ -22,6 +23,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null, sampler: resume.sampler ?? null } : undefined;
   const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
   const best = new BestWeights();
+  let lastSampler: SamplerProgress | undefined;
   const summary = await train({
     flow: built.flow,
     system,
@@ -41,7 +43,10 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
     },
     ...(start ? { start } : {}),
     onCheckpoint: (p) => snapshot(run, 'train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam, p.sampler ?? null),
-    onSampler: (p) => emit({ type: 'sampler', ...p }),
+    onSampler: (p) => {
+      lastSampler = p;
+      emit({ type: 'sampler', ...p });
+    },
     ...(o.checkpointEverySeconds !== undefined ? { checkpointEverySeconds: o.checkpointEverySeconds } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     step: parallel.step,
@@ -49,7 +54,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   const kept = keepBest(run, best, summary.steps);
   const stages = spec.training.stages.length;
   snapshot(run, 'trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}) }, null);
-  return { ...summary, ...kept, cores: parallel.cores };
+  return { ...summary, ...kept, cores: parallel.cores, ...(lastSampler ? { sampler: lastSampler } : {}) };
 }
 
 
