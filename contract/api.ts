@@ -210,7 +210,7 @@ export type EventName = keyof ApiEvents;
 /** A pushed event: a union discriminated by `event`, so `data` narrows with it. */
 export type EventMessage<E extends EventName = EventName> = { [K in E]: { readonly event: K; readonly data: ApiEvents[K] } }[E];
 
-export const ERROR_CODES = ['bad_request', 'invalid_input', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'internal'] as const;
+export const ERROR_CODES = ['bad_request', 'invalid_input', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'too_large', 'internal'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ErrorEnvelope {
   readonly error: { readonly code: ErrorCode; readonly message: string; readonly issues?: readonly { path: string; message: string }[] };
@@ -235,6 +235,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   unauthorized: 401,
   forbidden: 403,
+  too_large: 413,
   internal: 500,
 };
 

@@ -8,10 +8,10 @@ import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:
  * only one contender can do. Read-only commands (`bgw ls`, `show`, `export`) take no lock.
  * A pid reused by an unrelated process keeps the lock held: the message names the pid and file.
  */
-export function acquireLock(dbPath: string, what: string): () => void {
+export function acquireLock(dbPath: string, what: string, o: LockOptions = {}): () => void {
   const path = `${dbPath}.lock`;
   const mine = `${path}.${process.pid}.${Date.now()}`;
-  writeFileSync(mine, `${process.pid} ${what}\n`);
+  writeFileSync(mine, `${process.pid} ${what}\n${(o.partials ?? []).map((p) => `partial ${p}\n`).join('')}`);
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
@@ -28,6 +28,8 @@ export function acquireLock(dbPath: string, what: string): () => void {
       try {
         renameSync(path, `${path}.stale.${process.pid}`); // only one contender wins this
         rmSync(`${path}.stale.${process.pid}`, { force: true });
+        removePartials(owner.partials);
+        o.onStale?.(owner);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
@@ -38,10 +40,51 @@ export function acquireLock(dbPath: string, what: string): () => void {
   }
 }
 
-function readOwner(path: string): { pid: number; what: string } | null {
+export interface LockOwner {
+  readonly pid: number;
+  readonly what: string;
+  /** `bgw run --out` staging folders, removed when a dead owner's lock is taken over. */
+  readonly partials: string[];
+}
+
+export interface LockOptions {
+  /** Staging folders this process writes (`--out`): a successor removes them if this process dies. */
+  readonly partials?: readonly string[];
+  /** Told when a dead process's lock was taken over (its runs are then stale). */
+  readonly onStale?: (owner: LockOwner) => void;
+}
+
+/** Only folders named as `bgw run` names its staging folders are ever removed. */
+function removePartials(partials: readonly string[]): void {
+  for (const p of partials) if (/(^|[/\\])\.bgw-partial-[^/\\]+$/.test(p)) rmSync(p, { recursive: true, force: true });
+}
+
+/**
+ * For readers (`bgw ls`, `show`): when runs are marked running but the lock's owner is gone (a
+ * killed `bgw run`), take the lock, let `recover` mark them, remove the dead owner's partial
+ * folders, release. False when a live backend holds the lock (its runs are really running).
+ */
+export function recoverIfOrphaned(dbPath: string, recover: () => void): boolean {
+  let release: (() => void) | null = null;
   try {
-    const [pid, ...rest] = readFileSync(path, 'utf8').trim().split(' ');
-    return { pid: Number(pid), what: rest.join(' ') };
+    release = acquireLock(dbPath, 'bgw recovery');
+  } catch {
+    return false;
+  }
+  try {
+    recover();
+    return true;
+  } finally {
+    release();
+  }
+}
+
+function readOwner(path: string): LockOwner | null {
+  try {
+    const [first = '', ...lines] = readFileSync(path, 'utf8').trim().split('\n');
+    const [pid, ...rest] = first.split(' ');
+    const partials = lines.filter((l) => l.startsWith('partial ')).map((l) => l.slice('partial '.length));
+    return { pid: Number(pid), what: rest.join(' '), partials };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;

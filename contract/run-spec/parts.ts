@@ -14,14 +14,37 @@ export const BackendSchema = z.enum(COMPUTE_CHOICES).default('auto');
 /** A row of a stored sample set (e.g. an imported PDB), as a starting configuration or a structure. */
 export const SetRowSchema = z.object({ setId: z.number().int().positive(), index: z.number().int().min(0).default(0) }).strict();
 
-/** Ranges the engine's systems require (engine/energies/*: their constructors throw otherwise). */
-const integerFrom = (min: number) => (v: number): string | null => (Number.isInteger(v) && v >= min ? null : `must be an integer ≥ ${min}`);
-const above0 = (v: number): string | null => (v > 0 ? null : 'must be > 0');
+/**
+ * Ranges the engine's systems require (engine/energies/*: their constructors throw otherwise), and
+ * upper bounds where the physics gives no reason to go further: the 2-D systems' extra dimensions
+ * are separable harmonic terms (a thousand show every effect), and the dimer's energy is O(N²) in its
+ * particles. Without them one parameter (dim = 10⁹) asks for gigabytes before any check runs.
+ */
+const integerIn = (min: number, max: number) => (v: number): string | null => (Number.isInteger(v) && v >= min && v <= max ? null : `must be an integer in [${min}, ${max}]`);
+const inOpen0 = (max: number) => (v: number): string | null => (v > 0 && v <= max ? null : `must be in (0, ${max}]`);
+export const MAX_EXTRA_DIM = 1000;
 const PARAM_CHECKS: Partial<Record<SystemName, Record<string, (v: number) => string | null>>> = {
-  'double-well': { dim: integerFrom(1), a4: above0 },
-  'mueller-brown': { dim: integerFrom(2), k: above0 },
-  dimer: { nSolvent: integerFrom(0), boxHalf: above0 },
+  'double-well': { dim: integerIn(1, MAX_EXTRA_DIM), a4: inOpen0(1e6) },
+  'mueller-brown': { dim: integerIn(2, MAX_EXTRA_DIM), k: inOpen0(1e6) },
+  dimer: { nSolvent: integerIn(0, 500), boxHalf: inOpen0(1000) },
 };
+
+/** Unknown parameter names and values out of range for a system (the spec's check; imports use it too). */
+export function systemParamIssues(name: SystemName, params: Readonly<Record<string, number>>): { key: string; message: string }[] {
+  const out: { key: string; message: string }[] = [];
+  const allowed = PARAM_NAMES[name];
+  for (const key of Object.keys(params)) {
+    if (!allowed.includes(key)) out.push({ key, message: `unknown parameter for ${name} (allowed: ${allowed.join(', ')})` });
+  }
+  for (const [key, check] of Object.entries(PARAM_CHECKS[name] ?? {})) {
+    const v = params[key];
+    const problem = v === undefined ? null : check(v);
+    if (problem) out.push({ key, message: problem });
+  }
+  const t = params.temperature;
+  if (t !== undefined && !(t > 0 && t <= 5000)) out.push({ key: 'temperature', message: 'must be in (0, 5000] K' });
+  return out;
+}
 
 export const SystemSchema = z
   .object({
@@ -34,19 +57,7 @@ export const SystemSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    const allowed = PARAM_NAMES[s.name];
-    for (const key of Object.keys(s.params)) {
-      if (!allowed.includes(key)) {
-        ctx.addIssue({ code: 'custom', path: ['params', key], message: `unknown parameter for ${s.name} (allowed: ${allowed.join(', ')})` });
-      }
-    }
-    for (const [key, check] of Object.entries(PARAM_CHECKS[s.name] ?? {})) {
-      const v = s.params[key];
-      const problem = v === undefined ? null : check(v);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['params', key], message: problem });
-    }
-    const t = s.params.temperature;
-    if (t !== undefined && !(t > 0 && t <= 5000)) ctx.addIssue({ code: 'custom', path: ['params', 'temperature'], message: 'must be in (0, 5000] K' });
+    for (const { key, message } of systemParamIssues(s.name, s.params)) ctx.addIssue({ code: 'custom', path: ['params', key], message });
     if (!isMoleculeSystem(s.name) && s.forcefield !== undefined) ctx.addIssue({ code: 'custom', path: ['forcefield'], message: `${s.name} is not a molecule: it takes no force field` });
     if (s.name === 'molecule' && !s.structure) ctx.addIssue({ code: 'custom', path: ['structure'], message: 'a molecule needs its structure: {"setId": <an imported PDB set>, "index": 0}' });
     if (s.name !== 'molecule' && s.structure) ctx.addIssue({ code: 'custom', path: ['structure'], message: `${s.name} has a built-in structure; "structure" is for system "molecule"` });

@@ -157,6 +157,10 @@ export class RunsRepo {
   }
 
   /** Runs left `running` by a backend that died: they can resume from their last checkpoint. */
+  hasRunning(): boolean {
+    return this.db.prepare("SELECT 1 FROM runs WHERE status = 'running' LIMIT 1").get() !== undefined;
+  }
+
   markInterrupted(): number[] {
     const ids = (this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as { id: number }[]).map((r) => r.id);
     this.db.prepare("UPDATE runs SET status = 'interrupted', error = 'the backend stopped while this run was running' WHERE status = 'running'").run();

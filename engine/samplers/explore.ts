@@ -166,17 +166,23 @@ function startLoop(o: ExploreOptions, t0: number): Loop {
 
 /** Before iteration `it`: a checkpoint when due, a yield to the event loop when due, and the abort check. */
 async function pace(l: Loop, it: number): Promise<void> {
-  const { o } = l;
-  if (o.onCheckpoint && performance.now() - l.lastCheckpoint > l.everyMs) {
-    const { step, windowAcc, totalAcc, skipped, buffer, u, rc } = l;
-    o.onCheckpoint({ iteration: it - 1, latentStep: step, windowAcc, totalAcc, skippedSteps: skipped, adam: l.adam.state(), buffer, u, rc });
-    l.lastCheckpoint = performance.now();
-  }
+  if (performance.now() - l.lastCheckpoint > l.everyMs) save(l, it);
   if (performance.now() - l.lastYield > YIELD_MS) {
     await yieldToEventLoop();
     l.lastYield = performance.now();
   }
-  if (o.signal?.aborted) throw abortError();
+  // A cancel (or shutdown) checkpoints first, so resume continues from this iteration.
+  if (l.o.signal?.aborted) {
+    save(l, it);
+    throw abortError();
+  }
+}
+
+/** Hand the loop's state (iterations before `it` done) to `onCheckpoint`. */
+function save(l: Loop, it: number): void {
+  const { step, windowAcc, totalAcc, skipped, buffer, u, rc } = l;
+  l.o.onCheckpoint?.({ iteration: it - 1, latentStep: step, windowAcc, totalAcc, skippedSteps: skipped, adam: l.adam.state(), buffer, u, rc });
+  l.lastCheckpoint = performance.now();
 }
 
 /** One iteration: draw a batch, one gradient step, one latent move per member, write back, adapt, report. */

@@ -100,7 +100,11 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
           await yieldToEventLoop();
           lastYield = performance.now();
         }
-        if (o.signal?.aborted) throw abortError();
+        if (o.signal?.aborted) {
+          // Cancel (or shutdown) checkpoints first: resume then continues from this very step.
+          o.onCheckpoint?.({ stage: si, stageStep: k, step, skippedSteps: skipped, adam: adam.state(), sampler: sampled?.encode() ?? null });
+          throw abortError();
+        }
         step += 1;
         const base = { flow: o.flow, system: o.system, adam, vars, rng: o.rng, clipNorm: o.clipNorm };
         const stepper = o.step ?? trainStep;

@@ -15,6 +15,7 @@ import { startRun, type StartRun } from './services/start-run';
 import { sampleHandlers } from './services/samples';
 import { structureHandlers } from './services/structures';
 import { nvidiaGpus, systemHandlers, systemInfo } from './services/system';
+import { costLimits, type CostSettings } from './scheduler/cost-limits';
 
 export interface BackendOptions {
   readonly dbPath: string;
@@ -31,6 +32,10 @@ export interface BackendOptions {
   readonly faults?: SchedulerOptions['faults'];
   /** Shown to another process that finds the database locked (e.g. "bgw serve"). */
   readonly owner?: string;
+  /** `bgw run --out` staging folders: recorded in the lock, so whoever takes over a dead owner's lock removes them. */
+  readonly partials?: readonly string[];
+  /** Bounds on one run's memory and work (docs/backend.md, "Bounds"). */
+  readonly limits?: CostSettings;
 }
 
 export interface Backend extends ServiceContext {
@@ -58,10 +63,11 @@ async function defaultWorkers(): Promise<number> {
 export async function createBackend(o: BackendOptions): Promise<Backend> {
   // The lock comes first: a second backend must not even migrate a database another one owns.
   if (o.dbPath !== ':memory:') mkdirSync(dirname(o.dbPath), { recursive: true });
-  const release = o.dbPath === ':memory:' ? () => {} : acquireLock(o.dbPath, o.owner ?? 'bgw');
+  const release = o.dbPath === ':memory:' ? () => {} : acquireLock(o.dbPath, o.owner ?? 'bgw', { partials: o.partials ?? [] });
   let db;
   try {
-    db = openDatabase(o.dbPath);
+    // A backend checks the file first: a corrupt one is refused by name, not answered with 500s.
+    db = openDatabase(o.dbPath, { check: true });
   } catch (e) {
     release();
     throw e;
@@ -74,7 +80,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   if (!(Number.isInteger(cores) && cores >= 1)) throw new Error(`cores must be an integer ≥ 1, got ${cores}`);
   const scheduler = new Scheduler(repos, pool, events, { checkpointEverySeconds: o.checkpointEverySeconds ?? 180, cores, onOutput: o.onOutput, faults: o.faults });
   let info: Promise<SystemInfo> | null = null;
-  const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
+  const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, limits: () => costLimits(o.limits), info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
   const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx), ...structureHandlers(ctx) };
   scheduler.recover(o.startQueued ?? true);
   const call = async <C extends Channel>(channel: C, input: ApiRequest<C>): Promise<ApiOutputs[C]> => {

@@ -1,5 +1,14 @@
 import { buildProgram, ParseStop } from './program';
+import { commandDatabase } from './options';
 import { UsageError } from './usage-error';
+
+/** SQLite found the file damaged mid-command ("database disk image is malformed"): say which file, and what to do. */
+function corruptionNamed(err: Error): Error {
+  const code = (err as { code?: unknown }).code;
+  const corrupt = code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /database disk image is malformed|file is not a database/.test(err.message);
+  if (!commandDatabase || !corrupt || err.message.includes(`database ${commandDatabase}`)) return err;
+  return new Error(`database ${commandDatabase} is corrupt (${err.message}): move it aside and restore a backup, or use another --db`);
+}
 
 /** Run `bgw` with these arguments; the exit code: 0 done, 1 run failed, 2 usage (spec, path, flag), 130 cancelled. */
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -25,7 +34,7 @@ function parseStopCode({ stop, command }: ParseStop): number {
 }
 
 function failureCode(e: unknown): number {
-  const err = e instanceof Error ? e : new Error(String(e));
+  const err = corruptionNamed(e instanceof Error ? e : new Error(String(e)));
   // The leading newline ends a pending self-overwriting progress line (TTY only); logs get one clean line.
   process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}bgw: ${err.name === 'AbortError' ? 'cancelled' : 'error'}: ${err.message.split('\n')[0]}\n`);
   if (process.env.BGW_DEBUG) process.stderr.write(`${err.stack}\n`);

@@ -26,8 +26,21 @@ export function positiveNumber(flag: string, unit: string): (v: string) => numbe
   };
 }
 
+/** The database this command opened (named in errors the database itself raises). */
+export let commandDatabase: string | null = null;
+
+/** A number in (0, 1]. */
+export function fractionValue(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!(n > 0 && n <= 1)) throw new UsageError(`${flag} must be a number in (0, 1], got '${v}'`);
+    return n;
+  };
+}
+
 /** `--db` is the root's option (it may come before or after the command); BGW_DB and the default follow it. */
 export async function databasePath(cmd: Command): Promise<string> {
   const { resolveDatabasePath } = await import('../../db/connection');
-  return resolveDatabasePath(cmd.optsWithGlobals<{ db?: string }>().db);
+  commandDatabase = resolveDatabasePath(cmd.optsWithGlobals<{ db?: string }>().db);
+  return commandDatabase;
 }

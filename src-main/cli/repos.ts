@@ -1,4 +1,5 @@
 import { openDatabase, Repositories } from '../../db';
+import { recoverIfOrphaned } from '../../db/lock';
 import type { RunDto } from '../../contract/api';
 import { UsageError } from './usage-error';
 
@@ -7,11 +8,15 @@ import { UsageError } from './usage-error';
  * Reading commands need an existing file: a mistyped --db must not create an empty database.
  */
 export function openRepos(dbPath: string, o: { create?: boolean } = {}): Repositories {
+  let repos: Repositories;
   try {
-    return new Repositories(openDatabase(dbPath, { mustExist: !o.create }));
+    repos = new Repositories(openDatabase(dbPath, { mustExist: !o.create }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  // Runs marked running whose backend died (SIGKILL of `bgw run`) become interrupted, resumable.
+  if (dbPath !== ':memory:' && repos.runs.hasRunning()) recoverIfOrphaned(dbPath, () => repos.runs.markInterrupted());
+  return repos;
 }
 
 /** The run a `<run>` argument names; a bad or unknown id is a usage error. */

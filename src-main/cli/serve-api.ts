@@ -1,4 +1,5 @@
 import { createBackend } from '../backend/backend';
+import type { CostSettings } from '../backend/scheduler/cost-limits';
 import { generateToken } from '../backend/server/security';
 import { registerDownloads } from '../backend/server/downloads';
 import { startApiServer } from '../backend/server/http';
@@ -12,6 +13,7 @@ export interface ServeOptions {
   readonly workers?: number;
   readonly cores?: number | undefined;
   readonly checkpointEverySeconds?: number;
+  readonly limits?: CostSettings;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     workers: o.workers,
     ...(o.cores ? { cores: o.cores } : {}),
     checkpointEverySeconds: o.checkpointEverySeconds,
+    ...(o.limits ? { limits: o.limits } : {}),
   });
   const token = generateToken();
   let server;

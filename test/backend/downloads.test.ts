@@ -70,6 +70,30 @@ describe('GET /download/samples', () => {
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
+  it('stops preparing a download whose client went away, and removes its file', async () => {
+    const project = await backend.call('projects:create', { name: 'big' });
+    const rows = Array.from({ length: 400_000 }, (_, i) => `${((i % 997) / 300 - 1.6).toFixed(4)},${((i % 89) / 60 - 0.7).toFixed(4)}`);
+    const big = await backend.call('import:samples', { projectId: project.id, system: { name: 'double-well' }, format: 'csv', text: `x0,x1\n${rows.join('\n')}\n` });
+    // The whole download, for scale.
+    const t0 = performance.now();
+    expect((await (await get({ setId: String(big.id), format: 'pdb', token })).arrayBuffer()).byteLength).toBeGreaterThan(1e7);
+    const full = performance.now() - t0;
+    await vi.waitFor(() => expect(readdirSync(tmpRoot)).toEqual([]), { timeout: 2000 });
+    // Aborted while the export is being written: the temporary folder is gone well before a full export's time.
+    const ac = new AbortController();
+    const pending = fetch(`${server.url}/download/samples?${new URLSearchParams({ setId: String(big.id), format: 'pdb', token })}`, { signal: ac.signal }).catch((e: Error) => e);
+    await vi.waitFor(() => expect(readdirSync(tmpRoot).length).toBe(1), { timeout: 2000, interval: 5 });
+    const t1 = performance.now();
+    ac.abort();
+    await pending;
+    await vi.waitFor(() => expect(readdirSync(tmpRoot)).toEqual([]), { timeout: full, interval: 10 });
+    expect(performance.now() - t1).toBeLessThan(full / 2);
+    // The server still answers, and at most two downloads are prepared at once.
+    const three = await Promise.all([0, 1, 2].map(() => get({ setId: String(big.id), format: 'pdb', token })));
+    expect(three.map((r) => r.status).sort()).toEqual([200, 200, 409]);
+    await Promise.all(three.map((r) => r.arrayBuffer()));
+  });
+
   it('leaves no temporary files behind', async () => {
     // The directory is removed when the file stream closes, just after the last byte is sent.
     await vi.waitFor(() => expect(readdirSync(tmpRoot)).toEqual([]), { timeout: 2000 });

@@ -217,7 +217,7 @@ describe('molecules: import, PDB export, structures', () => {
 
     // The run's job inputs: the structure row's coordinates in the template, and the force-field XML.
     const runSpec = (spec as { spec: RunSpec }).spec;
-    const source = prepareRun(backend.repos.samples, runSpec);
+    const source = prepareRun(backend.repos.samples, runSpec, backend.limits());
     const inputs = readRunInputs(backend.repos.samples, runSpec, source, true);
     expect(inputs.molecule!.forcefieldXml).toBe(XML);
     expect(source!.pdb).toBe(inputs.molecule!.pdb);

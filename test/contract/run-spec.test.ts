@@ -162,17 +162,28 @@ describe('parseRunSpec: each error names the bad field', () => {
   });
 
   it.each([
-    ['double-well', 'dim', 2.5, /integer ≥ 1/],
-    ['double-well', 'a4', 0, /> 0/],
-    ['mueller-brown', 'dim', 1, /integer ≥ 2/],
-    ['mueller-brown', 'k', -0.1, /> 0/],
-    ['dimer', 'nSolvent', -1, /integer ≥ 0/],
-    ['dimer', 'boxHalf', 0, /> 0/],
-  ])('%s param %s = %s out of range → system.params.<name>, as the engine would refuse it', (name, key, value, message) => {
+    ['double-well', 'dim', 2.5, /integer in \[1, 1000\]/, /integer ≥ 1/],
+    ['double-well', 'a4', 0, /in \(0, 1000000\]/, /> 0/],
+    ['mueller-brown', 'dim', 1, /integer in \[2, 1000\]/, /integer ≥ 2/],
+    ['mueller-brown', 'k', -0.1, /in \(0, 1000000\]/, /> 0/],
+    ['dimer', 'nSolvent', -1, /integer in \[0, 500\]/, /integer ≥ 0/],
+    ['dimer', 'boxHalf', 0, /in \(0, 1000\]/, /> 0/],
+  ])('%s param %s = %s out of range → system.params.<name>, as the engine would refuse it', (name, key, value, message, engine) => {
     const spec = minimal();
     spec.system = { name, params: { [key]: value } };
     expectIssueAt(spec, `system.params.${key}`, message);
-    expect(() => createSystem(name as 'dimer', { [key]: value })).toThrow(message);
+    expect(() => createSystem(name as 'dimer', { [key]: value })).toThrow(engine);
+  });
+
+  it.each([
+    ['double-well', 'dim', 1e9],
+    ['mueller-brown', 'dim', 1001],
+    ['dimer', 'nSolvent', 501],
+    ['dimer', 'boxHalf', 1e4],
+  ])('%s param %s = %s: above what the physics needs, refused before anything is allocated', (name, key, value) => {
+    const spec = minimal();
+    spec.system = { name, params: { [key]: value } };
+    expectIssueAt(spec, `system.params.${key}`, /must be/);
   });
 
   it('a spec cannot inject failures: faults is no spec field (tests use the backend hook)', () => {

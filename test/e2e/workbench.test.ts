@@ -186,8 +186,12 @@ describe('workbench in the browser', () => {
   it('cancels a running run', async () => {
     const id = await startFromPreset(quick(20000));
     await expect.poll(() => status(id), { timeout: 60_000 }).toBe('running');
+    // Cancel once it trains (the progress cell reads "train step/total").
+    await expect.poll(() => row(id).textContent(), { timeout: 60_000 }).toMatch(/train [1-9]\d*\/\d+/);
     await row(id).getByTestId('cancel-run').click();
     await expect.poll(() => status(id), { timeout: 30_000 }).toBe('cancelled');
+    // A cancel checkpoints first: the resume button says which step it continues from.
+    await expect.poll(() => row(id).getByTestId('resume-run').textContent(), { timeout: 10_000 }).toMatch(/^Resume from step [1-9]\d*$/);
   });
 
   it('reload mid-run restores the charts from the database, then continues live; two runs stream and the page stays responsive', async () => {

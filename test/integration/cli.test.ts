@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasTfjsNode } from '../helpers/installed';
+import { bgw } from '../helpers/cli';
 
 // `bgw` as a user runs it: a child process, exit code + stdout + stderr. Exit codes:
 // 0 ok, 2 usage/spec error, 1 run failure, 130 cancelled.
@@ -12,56 +12,6 @@ import { hasTfjsNode } from '../helpers/installed';
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/double-well-ci.json');
 
-
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface CliOptions {
-  env?: Record<string, string>;
-  timeoutMs?: number;
-  /** Called with the stderr text so far on every chunk (to react to progress). */
-  onStderr?: (soFar: string, child: ReturnType<typeof spawn>) => void;
-}
-
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  if (!('BGW_BACKEND' in extra)) delete env.BGW_BACKEND;
-  delete env.BGW_DEBUG;
-  return env;
-}
-
-function bgw(args: string[], o: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['bin/bgw.mjs', ...args], {
-      cwd: ROOT,
-      env: cleanEnv(o.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bgw ${args.join(' ')} timed out after ${o.timeoutMs ?? 60_000} ms\nstderr: ${stderr}`));
-    }, o.timeoutMs ?? 60_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      o.onStderr?.(stderr, child);
-    });
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 /** stderr as non-empty lines. */
 const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');

@@ -1,4 +1,6 @@
 import type { ComputeReport } from '../../contract/compute';
+import { samplingChunk } from '../../contract/run-spec/cost';
+import { xDimOf } from '../../engine/flows/types';
 import { serializeFlow } from '../../engine/flows/serialize';
 import { startDataParallel, type DataParallel } from '../parallel/data-parallel';
 import type { Run } from './train-setup';
@@ -12,7 +14,7 @@ export async function startThreads(run: Run, backend: ComputeReport): Promise<Da
   const cores = backend.name === 'wasm' || backend.name === 'cpu' ? (o.cores ?? 1) : 1;
   const maxBatch = Math.max(1, ...spec.training.stages.map((s) => s.batch));
   const system = { name: spec.system.name, params: spec.system.params, molecule: o.inputs?.molecule ?? null };
-  const dp = await startDataParallel({ cores, flow: built.flow, flowBytes: serializeFlow(built), backend: backend.name, system, maxBatch, maxSampleRows: spec.sampling.chunk, ...(o.coreBudget ? { budget: o.coreBudget } : {}) });
+  const dp = await startDataParallel({ cores, flow: built.flow, flowBytes: serializeFlow(built), backend: backend.name, system, maxBatch, maxSampleRows: samplingChunk(spec, xDimOf(built.flow)), ...(o.coreBudget ? { budget: o.coreBudget } : {}) });
   if (dp.cores > 1) emit({ type: 'phase', phase: 'train', message: `${dp.cores} threads (data-parallel training and sampling)` });
   return dp;
 }

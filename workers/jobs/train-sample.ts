@@ -1,5 +1,7 @@
 import type { ExploreSummary, RunResult, TemperatureEstimate } from '../../contract/run-result';
 import type { GeneratorSpec } from '../../contract/run-spec';
+import { samplingChunk } from '../../contract/run-spec/cost';
+import { xDimOf } from '../../engine/flows/types';
 import type { CheckpointState, ExploreBuffer } from '../../contract/checkpoint';
 import type { ComputeReport } from '../../contract/compute';
 import { selectCompute } from '../../engine/compute/select';
@@ -114,7 +116,8 @@ async function samplePhase({ spec, built, system, rng, o, emit }: Run, threads: 
   emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
   const tSample = performance.now();
   const samples: GeneratedSamples[] = [];
-  const opts = (tau: number) => ({ n: spec.sampling.n, tau, chunk: spec.sampling.chunk, rng: rng.sample, forward: threads.forward, ...(o.signal ? { signal: o.signal } : {}) });
+  const chunk = samplingChunk(spec, xDimOf(built.flow));
+  const opts = (tau: number) => ({ n: spec.sampling.n, tau, chunk, rng: rng.sample, forward: threads.forward, ...(o.signal ? { signal: o.signal } : {}) });
   for (const tau of spec.sampling.temperatures) samples.push(await sampleFlow(built.flow, system, opts(tau)));
   // Extra draws after the stored ones, so their random numbers do not depend on `draws`.
   const draws = samples.map((s) => [essFraction(s.logw)]);

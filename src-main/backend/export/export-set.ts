@@ -9,6 +9,7 @@ import { writeSampleRowsCsv } from './csv';
 import { writeSampleRowsPdb } from './pdb';
 import { resampleIndices, resampledRows } from './resampled';
 import type { SampleRow } from '../../../contract/sample-row';
+import { abortError } from '../../../engine/cancel';
 
 export interface ExportRequest {
   readonly setId: number;
@@ -20,6 +21,17 @@ export interface ExportRequest {
   /** Replace an existing file; files in `protect` (the database's own) are never written. */
   readonly overwrite: boolean;
   readonly protect: readonly string[];
+  /** Stops the export between rows (a download whose client went away): the partial file is removed. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Rows until `signal` aborts (checked every 1 024 rows), then an AbortError: the writers remove their partial file. */
+function* abortable(rows: Iterable<SampleRow>, signal: AbortSignal | undefined): Generator<SampleRow> {
+  let k = 0;
+  for (const row of rows) {
+    if ((k++ & 1023) === 0 && signal?.aborted) throw abortError();
+    yield row;
+  }
 }
 
 /** Refused before anything is read or written (the service answers `conflict`). */
@@ -44,7 +56,7 @@ export async function exportSampleSet(samples: SamplesRepo, r: ExportRequest): P
   };
   const rows0 = r.resample ? resampledRows(samples.iterate(r.setId), resampleIndices(samples.weights(r.setId), r.resample, new Rng(r.seed))) : samples.iterate(r.setId);
   const n = r.resample ?? set.n;
-  const rows = named(rows0);
+  const rows = abortable(named(rows0), r.signal);
   const written = r.format === 'csv' ? await writeSampleRowsCsv(out, set.dim, rows) : await writeSampleRowsPdb(out, topology, rows, n);
   return { path: out, rows: written, bytes: (await stat(out)).size };
 }

@@ -6,6 +6,7 @@ import { evaluateRows } from '../../../engine/evaluate';
 import { buildSystem } from '../molecules';
 import { importConfigurations, ImportError, type ImportFormat } from './';
 import { readMolecule } from './molecule';
+import { systemParamIssues } from '../../../contract/run-spec/parts';
 
 export interface ImportRequest {
   readonly projectId: number;
@@ -33,6 +34,8 @@ async function readModelSystem(name: Exclude<SystemName, 'alanine-dipeptide' | '
 export async function importSampleSet(samples: SamplesRepo, r: ImportRequest): Promise<SampleSetDto> {
   const name = r.system.name;
   if (!isSystemName(name)) throw new Error(`unknown system '${name}'`);
+  const bad = systemParamIssues(name, r.system.params);
+  if (bad.length) throw new ImportError(bad.map((i) => `system.params.${i.key} ${i.message}`).join('; '));
   let read: { system: ModelSystem; x: Float64Array; n: number; molecule: MoleculeSource | null };
   if (isMoleculeSystem(name)) {
     const m = await readMolecule(name, { params: r.system.params, forcefield: r.system.forcefield, format: r.format, text: r.text });

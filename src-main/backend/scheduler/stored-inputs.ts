@@ -2,6 +2,7 @@ import type { SamplesRepo } from '../../../db/repositories/samples';
 import type { JobInputs } from '../../../contract/jobs';
 import type { RunSpec } from '../../../contract/run-spec';
 import { systemDim, type MoleculeSource } from '../../../contract/systems';
+import { costIssues, estimateCost, type CostLimits } from '../../../contract/run-spec/cost';
 import { moleculeResources, resolveMolecule, templateAtoms } from '../molecules';
 import { StoredInputError } from './stored-input-error';
 
@@ -18,12 +19,15 @@ function sameAtoms(a: string, b: string): boolean {
  * API answers with the field): the molecule (every method; `system.structure` for an imported
  * one), and for generator runs the training data (`data.source: "samples"`), a start row
  * (`data.start: {setId, index}`) and explicit coordinates against the system's dimension (a
- * molecule's is its atom count × 3). Returns the resolved molecule, which is stored with the run.
+ * molecule's is its atom count × 3), and the run's estimated memory and work against `limits`
+ * (contract/run-spec/cost.ts), named at the field that drives the largest part. Returns the resolved molecule, which is stored with the run.
  */
-export function prepareRun(samples: SamplesRepo, spec: RunSpec): MoleculeSource | null {
+export function prepareRun(samples: SamplesRepo, spec: RunSpec, limits: CostLimits): MoleculeSource | null {
   const molecule = resolveMolecule(spec.system, samples);
-  if (spec.method !== 'generator') return molecule;
   const dim = molecule ? 3 * templateAtoms(molecule.pdb).length : systemDim(spec.system.name, spec.system.params)!;
+  const over = costIssues(estimateCost(spec, dim), limits)[0];
+  if (over) throw new StoredInputError(over.path, over.message);
+  if (spec.method !== 'generator') return molecule;
   const d = spec.data;
   const explicit: [string, unknown][] = [
     ['data.start', d?.source === 'configuration' ? d.start : undefined],

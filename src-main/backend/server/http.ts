@@ -33,6 +33,18 @@ export interface ApiServer {
 
 /** Imports carry whole file texts in the JSON body. */
 export const BODY_LIMIT = 300 * 1024 * 1024;
+/** Every other call: a spec with 10⁵ explicit coordinates is ~2 MB; more is refused before it is parsed. */
+export const SMALL_BODY_LIMIT = 8 * 1024 * 1024;
+
+/** The body limit of a request's channel (`import:samples` carries file texts). */
+function bodyLimitOf(url: string): number {
+  return url.split('?')[0] === '/api/import:samples' ? BODY_LIMIT : SMALL_BODY_LIMIT;
+}
+
+function tooLarge(url: string, bytes: number): ApiError {
+  const limit = bodyLimitOf(url);
+  return new ApiError('too_large', `request body of ${bytes} bytes exceeds the ${limit / (1024 * 1024)} MiB limit of ${url.split('?')[0]}`);
+}
 
 /** The HTTP API: `POST /api/<channel>` with a JSON body, `GET /events` WebSocket, all token-guarded. */
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
@@ -64,6 +76,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       const r = errorReply(refusal);
       return reply.code(r.status).send(r.body);
     }
+    // Refused before a byte of the body is read when the client says its size.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > bodyLimitOf(req.url)) {
+      const r = errorReply(tooLarge(req.url, declared));
+      return reply.code(r.status).send(r.body);
+    }
   });
 
   // JSON only: text/plain and forms are what browsers send cross-site without a preflight.
@@ -71,7 +89,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') done(null, {});
+    if (text.length > bodyLimitOf(req.url)) done(tooLarge(req.url, text.length), undefined);
+    else if (text.trim() === '') done(null, {});
     else parseJson(req, text, done);
   });
 

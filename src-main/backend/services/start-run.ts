@@ -38,7 +38,7 @@ export function startRun(c: ServiceContext, r: StartRun): RunDto {
   if (r.projectId !== undefined && !projects.get(r.projectId)) throw new ApiError('not_found', `project ${r.projectId} does not exist`);
   let molecule;
   try {
-    molecule = prepareRun(samples, r.spec);
+    molecule = prepareRun(samples, r.spec, c.limits());
   } catch (e) {
     if (!(e instanceof StoredInputError)) throw e;
     throw new ApiError('invalid_input', `invalid run spec: spec.${e.message}`, [{ path: `spec.${e.path}`, message: e.message.slice(e.path.length + 2) }]);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkBackendEnv } from '../compute-env';
-import { databasePath, integerIn, positiveInt, positiveNumber } from '../options';
+import { databasePath, fractionValue, integerIn, positiveInt, positiveNumber } from '../options';
 
 interface ServeFlags {
   readonly port: number;
@@ -9,6 +9,8 @@ interface ServeFlags {
   readonly workers?: number;
   readonly cores?: number;
   readonly checkpointEvery?: number;
+  readonly maxHours?: number;
+  readonly memoryFraction?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -22,10 +24,12 @@ export function registerServe(program: Command): void {
     .option('--workers <N>', 'concurrent runs (default: one per core, one per GPU on a GPU backend)', positiveInt('--workers', 1024))
     .option('--cores <N>', 'cores the runs share as training threads: a run alone gets them all, several share them (default: every core)', positiveInt('--cores', 4096))
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints of a training run', positiveNumber('--checkpoint-every', 'seconds'))
+    .option('--max-hours <h>', 'refuse runs estimated to take longer on one core (default 24)', positiveNumber('--max-hours', 'hours'))
+    .option('--memory-fraction <f>', 'share of free memory one run may plan to use (default 0.5)', fractionValue('--memory-fraction'))
     .action(async (flags: ServeFlags, cmd: Command) => {
       const dbPath = await databasePath(cmd);
       await checkBackendEnv();
       const { serve } = await import('../serve-api');
-      await serve({ dbPath, host: flags.host, port: flags.port, allowRemote: flags.allowRemote ?? false, workers: flags.workers, cores: flags.cores, checkpointEverySeconds: flags.checkpointEvery });
+      await serve({ dbPath, host: flags.host, port: flags.port, allowRemote: flags.allowRemote ?? false, workers: flags.workers, cores: flags.cores, checkpointEverySeconds: flags.checkpointEvery, limits: { ...(flags.maxHours ? { maxHours: flags.maxHours } : {}), ...(flags.memoryFraction ? { memoryFraction: flags.memoryFraction } : {}) } });
     });
 }

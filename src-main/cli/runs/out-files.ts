@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { abortError } from '../../../engine/cancel';
 import type { JobOutput } from '../../../contract/jobs';
@@ -18,19 +19,26 @@ export interface OutDir {
   readonly staging: string;
 }
 
-/** Made before the run, so an unwritable --out fails in a second, not after hours of training. */
-export async function prepareOut(dir: string): Promise<OutDir> {
+/**
+ * The folder and the name of its staging folder, before anything is created there: the name goes
+ * into the database lock first, so that whoever takes over the lock of a killed run removes it.
+ */
+export async function planOut(dir: string): Promise<OutDir> {
   const s = await stat(dir).catch(() => null);
   if (s && !s.isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
+  return { dir, staging: join(dir, `.bgw-partial-${process.pid}-${randomBytes(4).toString('hex')}`) };
+}
+
+/** Made before the run, so an unwritable --out fails in a second, not after hours of training. */
+export async function prepareOut(out: OutDir): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(out.dir, { recursive: true });
   } catch (e) {
-    throw new UsageError(`cannot create --out ${dir}: ${(e as Error).message}`);
+    throw new UsageError(`cannot create --out ${out.dir}: ${(e as Error).message}`);
   }
-  const staging = await mkdtemp(join(dir, '.bgw-partial-')).catch((e: Error) => {
-    throw new UsageError(`cannot write to --out ${dir}: ${e.message}`);
+  await mkdir(out.staging).catch((e: Error) => {
+    throw new UsageError(`cannot write to --out ${out.dir}: ${e.message}`);
   });
-  return { dir, staging };
 }
 
 /** A finished job's data files (not result.json), written into the staging folder; their names. */
@@ -85,4 +93,60 @@ export async function commitOut(out: OutDir, staged: readonly string[], result: 
 function dimOf(out: JobOutput): number {
   const s = out.sets.find((x) => x.w.length > 0);
   return s ? s.x.length / s.w.length : 0;
+}
+
+/**
+ * `--out` around a run (`bgw run`, `bgw resume`): stages the job's files as the worker hands them
+ * over, commits them when the run is stored, and never turns a stored run into a lost one: a
+ * failed write says the run completed, where it is, what failed and where the staged files are
+ * (they are kept), and cleaning up never hides that cause.
+ */
+export class OutWriter {
+  private staged: string[] = [];
+  private stageError: Error | null = null;
+  private committed = false;
+  /** The spec of the run being written (known before its output arrives). */
+  spec: RunSpec | null = null;
+
+  private constructor(readonly out: OutDir) {}
+
+  /** Names the staging folder (for the lock); `create` makes it once the lock records it. */
+  static async plan(dir: string): Promise<OutWriter> {
+    return new OutWriter(await planOut(dir));
+  }
+
+  create(): Promise<void> {
+    return prepareOut(this.out);
+  }
+
+  /** The scheduler's onOutput: stage the files; an error is kept for after the run is stored. */
+  readonly onOutput = async (_: number, job: JobOutput): Promise<void> => {
+    try {
+      if (!this.spec) throw new Error('the run spec is unknown');
+      this.staged = await stageFiles(this.spec, job, this.out.staging);
+    } catch (e) {
+      this.stageError = e as Error;
+    }
+  };
+
+  /** Move the files into place; any failure names the stored run, the cause and what survives. */
+  async commit(runId: number, dbPath: string, result: RunResult, signal?: AbortSignal): Promise<string[]> {
+    const stored = `run ${runId} completed and is stored in ${dbPath}`;
+    const again = `(\`bgw export ${runId} --format csv -o FILE\` writes its samples again)`;
+    if (this.stageError) throw new Error(`${stored}, but writing --out ${this.out.dir} failed: ${this.stageError.message} ${again}`);
+    try {
+      const files = await commitOut(this.out, this.staged, result, signal);
+      this.committed = true;
+      return files;
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      throw new Error(`${stored}, but moving its files into --out ${this.out.dir} failed: ${(e as Error).message}; the written files are kept in ${this.out.staging} ${again}`);
+    }
+  }
+
+  /** Remove the staging folder unless it holds files a failed commit kept; never throws (the run's own error matters more). */
+  async close(): Promise<void> {
+    if (!this.committed && this.staged.length > 0) return;
+    await rm(this.out.staging, { recursive: true, force: true }).catch(() => {});
+  }
 }

@@ -1,13 +1,11 @@
-import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ApiError, type RunDto } from '../../../contract/api';
-import type { JobOutput } from '../../../contract/jobs';
 import type { RunSpec } from '../../../contract/run-spec';
 import { createBackend, type Backend } from '../../backend/backend';
 import { loadSpec } from '../load-spec';
 import { UsageError } from '../usage-error';
 import { followRun, type FollowOptions, type RunOutcome } from './follow';
-import { commitOut, prepareOut, stageFiles } from './out-files';
+import { OutWriter } from './out-files';
 
 export interface StartOptions extends FollowOptions {
   readonly specPath: string;
@@ -25,27 +23,27 @@ export interface StartOptions extends FollowOptions {
  */
 export async function runSpecFile(o: StartOptions): Promise<RunOutcome> {
   const spec = await loadSpec(o.specPath);
-  const out = o.outDir ? await prepareOut(resolve(o.outDir)) : null;
-  let staged: string[] = [];
-  let outputError: Error | null = null;
-  // The worker hands over its output before the run is marked completed; a write error is kept
-  // for after the run, whose result is stored either way.
-  const onOutput = async (_: number, job: JobOutput): Promise<void> => {
-    try {
-      staged = await stageFiles(spec, job, out!.staging);
-    } catch (e) {
-      outputError = e as Error;
-    }
-  };
-  const backend = await createBackend({ dbPath: o.dbPath, workers: 1, startQueued: false, owner: 'bgw run', ...(o.cores ? { cores: o.cores } : {}), ...(out ? { onOutput } : {}) });
+  const out = o.outDir ? await OutWriter.plan(resolve(o.outDir)) : null;
+  if (out) out.spec = spec;
   try {
-    const done = await followRun(backend, queue(backend, spec, o), o);
-    const result = backend.repos.runs.detail(done.id)!.result!;
-    if (outputError) throw new Error(`run ${done.id} completed and is stored in ${o.dbPath}, but writing --out failed: ${(outputError as Error).message}`);
-    return { run: done, result, files: out ? await commitOut(out, staged, result, o.signal) : [] };
+    const backend = await createBackend({
+      dbPath: o.dbPath,
+      workers: 1,
+      startQueued: false,
+      owner: 'bgw run',
+      ...(o.cores ? { cores: o.cores } : {}),
+      ...(out ? { onOutput: out.onOutput, partials: [out.out.staging] } : {}),
+    });
+    try {
+      await out?.create();
+      const done = await followRun(backend, queue(backend, spec, o), o);
+      const result = backend.repos.runs.detail(done.id)!.result!;
+      return { run: done, result, files: out ? await out.commit(done.id, o.dbPath, result, o.signal) : [] };
+    } finally {
+      await backend.close();
+    }
   } finally {
-    await backend.close();
-    if (out) await rm(out.staging, { recursive: true, force: true });
+    await out?.close();
   }
 }
 

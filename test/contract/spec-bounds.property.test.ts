@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseRunSpec } from '../../contract/run-spec';
+import { costIssues, estimateCost, type CostLimits } from '../../contract/run-spec/cost';
+import { systemDim } from '../../contract/systems';
+
+// Every numeric field of a spec, fed random and boundary values: either a field-level refusal,
+// quickly and without a large allocation, or a run whose estimated cost fits the limits. A spec
+// that validates can then never ask for what the machine does not have (docs/backend.md, "Bounds").
+
+const BASE = {
+  system: { name: 'dimer', params: { nSolvent: 36, boxHalf: 3 } },
+  data: { source: 'metropolis', perState: 2000, stride: 10, burnIn: 1000, temperature: 1 },
+  flow: { layers: 'RRRR', hidden: [64, 64], sScale: 1 },
+  training: {
+    clipNorm: 100,
+    stages: [
+      { iterations: 100, lr: 1e-3, batch: 256, wML: 1, wKL: 0, wRC: 0, highEnergy: 1000, maxEnergy: 1e10, temperatures: [1] },
+      { iterations: 100, lr: 1e-3, batch: 256, fab: { intermediate: 4, transitions: 2, step: 0.5, targetAcceptance: 0.5, chains: 256, bufferSize: 4096, minBuffer: 512, updatesPerAis: 4 } },
+      { iterations: 100, lr: 1e-3, batch: 256, anneal: { ladder: [4, 2, 1], klIterations: 100, samples: 4096 } },
+    ],
+  },
+  sampling: { n: 10000, temperatures: [1], chunk: 8192, draws: 1 },
+  analysis: { bins: 50, bootstrap: 100, pathPoints: 21 },
+};
+
+const UMBRELLA = { method: 'umbrella', system: { name: 'double-well', params: { dim: 2 } }, umbrella: { windows: 20, k: 10, stepsPerWindow: 10000, burnIn: 1000, stride: 10, step: 0.1 }, analysis: { bins: 50, bootstrap: 100 } };
+
+/** Paths of every number in a JSON value (array elements included). */
+function numericPaths(v: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (typeof v === 'number') return [path];
+  if (Array.isArray(v)) return v.flatMap((x, i) => numericPaths(x, [...path, i]));
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => numericPaths(x, [...path, k]));
+  return [];
+}
+
+function withValue(base: unknown, path: (string | number)[], value: number): unknown {
+  const copy = structuredClone(base) as Record<string | number, unknown>;
+  let o = copy;
+  for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+  o[path.at(-1)!] = value;
+  return copy;
+}
+
+const LIMITS: CostLimits = { memoryBytes: 8e9, seconds: 24 * 3600 };
+const BOUNDARY = [0, -1, 1, 0.5, 2, 1e-300, 1e6, 1e7, 2 ** 31, 1e9, 1e12, 1e15, Number.MAX_SAFE_INTEGER, 1e308];
+
+describe('every numeric spec field, random and boundary values', () => {
+  for (const [name, base] of [['generator', BASE], ['umbrella', UMBRELLA]] as const) {
+    const paths = numericPaths(base);
+    it(`${name}: ${paths.length} fields → a field-level refusal within 2 s and 300 MB, or a cost within the limits`, () => {
+      const seen = new Set<string>();
+      fc.assert(
+        fc.property(fc.constantFrom(...paths), fc.oneof(fc.constantFrom(...BOUNDARY), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()), (path, value) => {
+          const heap0 = process.memoryUsage().heapUsed;
+          const t0 = performance.now();
+          const r = parseRunSpec(withValue(base, path, value));
+          let verdict: string;
+          if (!r.ok) {
+            // Refused: every issue names a field (never the whole spec).
+            expect(r.issues.every((i) => i.path !== 'spec' && i.message.length > 0)).toBe(true);
+            verdict = 'refused';
+          } else {
+            const dim = systemDim(r.spec.system.name, r.spec.system.params)!;
+            const issues = costIssues(estimateCost(r.spec, dim), LIMITS);
+            const c = estimateCost(r.spec, dim);
+            // Over the limits is a field-level refusal too (what runs:start answers); else it fits.
+            expect(issues.length > 0 || (c.memoryBytes <= LIMITS.memoryBytes && c.seconds <= LIMITS.seconds)).toBe(true);
+            expect(issues.every((i) => i.path.length > 0 && i.path !== 'spec')).toBe(true);
+            verdict = issues.length ? 'over the limits' : 'fits';
+          }
+          seen.add(verdict);
+          expect([path.join('.'), value, verdict, performance.now() - t0 < 2000]).toEqual([path.join('.'), value, verdict, true]);
+          expect(process.memoryUsage().heapUsed - heap0).toBeLessThan(300e6);
+        }),
+        { numRuns: 1500, seed: 7 },
+      );
+      // Not vacuous: the values reached every outcome.
+      expect([...seen].sort()).toEqual(['fits', 'over the limits', 'refused']);
+    });
+  }
+});
