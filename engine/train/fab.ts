@@ -10,6 +10,13 @@ import type { StepResult } from './step';
 /** FAB's α: the α-divergence D_2(p‖q) = log ∫ p²/q, whose minimiser also minimises the variance of p/q. */
 export const FAB_ALPHA = 2;
 
+/**
+ * A drawn row's weight may grow at most 10× per update (as FAB's reference code clips it): where
+ * one step lowers q sharply at a row, its unclipped weight would take over the next batches, whose
+ * ML steps on that one row then throw the flow off (seen at 200 steps on the double well).
+ */
+export const MAX_LOG_W_INCREASE = Math.log(10);
+
 interface FabMeta {
   readonly kind: 'fab';
   readonly round: number;
@@ -57,7 +64,7 @@ export class FabStage implements SampledStage {
     const idx = this.buffer.sample(this.stage.batch, this.rng);
     const x = this.buffer.rows(idx);
     const r = run({ stage: mlStage(this.stage), xData: x });
-    if (!r.skipped) this.buffer.adjust(idx, flowLogDensity(this.flow, x), FAB_ALPHA);
+    if (!r.skipped) this.buffer.adjust(idx, flowLogDensity(this.flow, x), FAB_ALPHA, MAX_LOG_W_INCREASE);
     return r;
   }
 

@@ -64,12 +64,15 @@ export class ReplayBuffer {
     return out;
   }
 
-  /** After an update: log w += (1 − α)(log q_new − log q_old) for the rows at `idx`; log q ← log q_new. Repeats are harmless. */
-  adjust(idx: Int32Array, logQNew: Float64Array, alpha: number): void {
+  /**
+   * After an update: log w += (1 − α)(log q_new − log q_old) for the rows at `idx`, raised by at most
+   * `maxLogIncrease` per update; log q ← log q_new. Repeats are harmless.
+   */
+  adjust(idx: Int32Array, logQNew: Float64Array, alpha: number, maxLogIncrease = Infinity): void {
     idx.forEach((r, k) => {
       const q = logQNew[k]!;
       // A row the new flow cannot map (non-finite log q) can no longer be weighted: drop it from the draw.
-      this.logW[r] = Number.isFinite(q) ? this.logW[r]! + (1 - alpha) * (q - this.logQ[r]!) : -Infinity;
+      this.logW[r] = Number.isFinite(q) ? this.logW[r]! + Math.min(maxLogIncrease, (1 - alpha) * (q - this.logQ[r]!)) : -Infinity;
       this.logQ[r] = q;
     });
   }

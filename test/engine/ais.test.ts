@@ -107,6 +107,15 @@ describe('prioritised replay buffer', () => {
     after.dispose();
   });
 
+  it('caps how much one update may raise a row\'s weight', () => {
+    const b = new ReplayBuffer(2, 1);
+    b.add(Float32Array.from([0, 1]), Float64Array.from([0, 0]), Float64Array.from([-1, -1]), 1);
+    // α = 2: q fell by 5 nats at row 0 (weight ×e⁵ uncapped) and rose by 1 at row 1 (weight ×e⁻¹, no cap needed).
+    b.adjust(Int32Array.from([0, 1]), Float64Array.from([-6, 0]), 2, Math.log(10));
+    expect(b.logW[0]).toBeCloseTo(Math.log(10), 12);
+    expect(b.logW[1]).toBeCloseTo(-1, 12);
+  });
+
   it('draws rows in proportion to their weights, and keeps the newest rows when full', () => {
     const b = new ReplayBuffer(4, 1);
     b.add(Float32Array.from([0, 1, 2, 3, 4, 5]), Float64Array.from([0, 0, Math.log(2), Math.log(3), Math.log(4), -Infinity]), new Float64Array(6), 1);
