@@ -19,6 +19,13 @@ export const SAMPLE_SET_KINDS = ['generated', 'explored', 'reference', 'imported
 export type SampleSetKind = (typeof SAMPLE_SET_KINDS)[number];
 export const SAMPLE_SORTS = ['id', 'w', 'u', 'rc'] as const;
 
+/**
+ * The largest file an import reads (API text and `bgw import` alike): imports parse the whole text
+ * in the backend's thread (streaming them is not built yet), and ~30× its size in memory is what a
+ * 128 MiB CSV peaks at. `bgw import --max-mb` raises it for one command.
+ */
+export const IMPORT_TEXT_LIMIT = 128 * 1024 * 1024;
+
 export const ApiInputs = {
   'system:info': z.object({}).strict(),
   'projects:list': z.object({}).strict(),
@@ -73,7 +80,7 @@ export const ApiInputs = {
     .strict(),
   /** A starting configuration or training data from a PDB, CSV or JSON file's text. */
   'import:samples': z
-    .object({ projectId: id, system: z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}), forcefield: z.string().optional() }), format: z.enum(['pdb', 'csv', 'json']), text: z.string().max(128 * 1024 * 1024, 'at most 128 MiB of text per import'), name: name.optional() })
+    .object({ projectId: id, system: z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}), forcefield: z.string().optional() }), format: z.enum(['pdb', 'csv', 'json']), text: z.string().max(IMPORT_TEXT_LIMIT, `at most ${IMPORT_TEXT_LIMIT / (1024 * 1024)} MiB of text per import`), name: name.optional() })
     .strict(),
 } as const;
 

@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { IMPORT_TEXT_LIMIT } from '../../../contract/api';
 import { FORCEFIELDS, SYSTEM_NAMES } from '../../../contract/systems';
 import { databasePath, positiveInt } from '../options';
 import { readText } from '../read-text';
@@ -11,6 +13,7 @@ interface ImportFlags {
   readonly project?: number;
   readonly params?: Record<string, number>;
   readonly forcefield?: string;
+  readonly maxMb?: number;
 }
 
 export function registerImport(program: Command): void {
@@ -25,6 +28,7 @@ export function registerImport(program: Command): void {
     .option('--project <ID>', 'the project to store the set in (default: the default project)', positiveInt('--project'))
     .option('--params <JSON>', `the system's parameters, e.g. '{"nSolvent": 36}'`, jsonObject)
     .addOption(new Option('--forcefield <name>', 'molecules: the shipped force field that types the structure').choices(FORCEFIELDS))
+    .option('--max-mb <N>', `the largest file to read, in MiB (default ${IMPORT_TEXT_LIMIT / (1024 * 1024)}; imports are not streamed yet: ~30× the file's size in memory)`, positiveInt('--max-mb', 1 << 20))
     .action(async (file: string, flags: ImportFlags, cmd: Command) => {
       const { openRepos } = await import('../repos');
       const repos = openRepos(await databasePath(cmd), { create: true });
@@ -32,6 +36,7 @@ export function registerImport(program: Command): void {
       if (!repos.projects.get(projectId)) throw new UsageError(`project ${projectId} does not exist`);
       const { importSampleSet } = await import('../../backend/import/import-set');
       const format = importFormat(file, flags.format);
+      await checkSize(file, (flags.maxMb ?? IMPORT_TEXT_LIMIT / (1024 * 1024)) * 1024 * 1024);
       const text = await readText(file);
       const system = { name: flags.system, params: flags.params ?? {}, forcefield: flags.forcefield }; // a force-field name here (energy takes an XML path)
       const set = await importSampleSet(repos.samples, { projectId, system, format, text, name: file }).catch((e: Error) => {
@@ -40,6 +45,14 @@ export function registerImport(program: Command): void {
       const hint = `"system": {"name": "${flags.system}"${flags.system === 'molecule' ? `, "structure": {"setId": ${set.id}}` : ''}}`;
       process.stdout.write(`imported ${set.n} configuration(s) from ${file} as sample set ${set.id}${set.molecule ? ` (a molecule: run it with ${hint})` : ''}\n`);
     });
+}
+
+/** Refuse a file over the limit before reading it: a 200 MB CSV otherwise runs the process out of memory. */
+async function checkSize(file: string, limit: number): Promise<void> {
+  const size = (await stat(file).catch(() => null))?.size;
+  if (size !== undefined && size > limit) {
+    throw new UsageError(`${file} is ${(size / (1024 * 1024)).toFixed(0)} MiB; imports read at most ${(limit / (1024 * 1024)).toFixed(0)} MiB (--max-mb raises it; memory use is ~30× the file)`);
+  }
 }
 
 function jsonObject(v: string): Record<string, number> {
