@@ -22,7 +22,7 @@ export interface GeneratedSamples {
 }
 
 /** The flow's forward pass over `m` rows of z on this thread, read back to the host. */
-function forwardHere(flow: Flow, z: Float32Array, m: number): { x: Float32Array; logDet: Float32Array } {
+export function forwardHere(flow: Flow, z: Float32Array, m: number): { x: Float32Array; logDet: Float32Array } {
   let out: { x: Float32Array; logDet: Float32Array } | null = null;
   tf.tidy(() => {
     const r = flow.forward(tf.tensor2d(z, [m, flow.dim]));

@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSystem } from '../energies/types';
 import { xDimOf, type Flow } from '../flows/types';
 import { kishEss, logSumExp } from '../reweighting';
+import { forwardHere } from '../sampling';
+import { perRow64 } from './latent-mc';
 import type { Rng } from '../rng';
 
 /**
@@ -137,19 +138,14 @@ function evaluate(flow: Flow, system: Pick<ModelSystem, 'energy64'>, z: Float32A
   const logDet = new Float64Array(n);
   for (let a = 0; a < n; a += chunk) {
     const m = Math.min(chunk, n - a);
-    tf.tidy(() => {
-      const r = flow.forward(tf.tensor2d(z.subarray(a * zDim, (a + m) * zDim), [m, zDim]));
-      x.set(r.x.dataSync() as Float32Array, a * xDim);
-      logDet.set(r.logDet.dataSync() as Float32Array, a);
-    });
+    const r = forwardHere(flow, z.subarray(a * zDim, (a + m) * zDim), m);
+    x.set(r.x, a * xDim);
+    logDet.set(r.logDet, a);
   }
-  const u = new Float64Array(n);
+  const u = perRow64(x, xDim, (row) => system.energy64(row));
   const logQz = new Float64Array(n);
   const logPz = new Float64Array(n);
-  const row = new Float64Array(xDim);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < xDim; j++) row[j] = x[i * xDim + j]!;
-    u[i] = system.energy64(row);
     let s = 0;
     for (let j = 0; j < zDim; j++) s += z[i * zDim + j]! ** 2;
     logQz[i] = -0.5 * s - zDim * HALF_LOG_2PI;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectCompute } from '../../engine/compute/select';
+import { identityFlow } from '../helpers/flows';
 import { createSystem } from '../../engine/energies';
 import { buildFlow } from '../../engine/flows/build';
 import type { Flow } from '../../engine/flows/types';
@@ -15,13 +16,7 @@ beforeAll(async () => {
 });
 
 /** Identity flow: q is the standard normal in x itself. */
-const identity: Flow = {
-  dim: 2,
-  forward: (z) => ({ x: tf.clone(z), logDet: tf.zeros([z.shape[0]]) as tf.Tensor1D }),
-  inverse: (x) => ({ z: tf.clone(x), logDet: tf.zeros([x.shape[0]]) as tf.Tensor1D }),
-  variables: () => [],
-  dispose: () => {},
-};
+const identity = identityFlow(2);
 
 /** exp(−u) = Σ_k a_k·exp(−|x − m_k|²/(2 s_k²)), whose integral is Σ_k a_k·2π s_k² exactly. */
 const MODES = [

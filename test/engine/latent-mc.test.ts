@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectCompute } from '../../engine/compute/select';
+import { identityFlow } from '../helpers/flows';
 import { createSystem } from '../../engine/energies';
 import type { ModelSystem } from '../../engine/energies/types';
 import type { Flow } from '../../engine/flows/types';
@@ -20,13 +21,7 @@ const system = createSystem('double-well', {});
 const BINS = { min: -2.5, max: 2.5, n: 25 };
 
 /** Identity flow: latent MC is then plain Metropolis in x. */
-const identity: Flow = {
-  dim: 2,
-  forward: (z) => ({ x: tf.clone(z), logDet: tf.zeros([z.shape[0]]) as tf.Tensor1D }),
-  inverse: (x) => ({ z: tf.clone(x), logDet: tf.zeros([x.shape[0]]) as tf.Tensor1D }),
-  variables: () => [],
-  dispose: () => {},
-};
+const identity = identityFlow(2);
 
 /**
  * A fixed, non-volume-preserving invertible map with a configuration-dependent Jacobian (two affine

@@ -11,3 +11,14 @@ export function randomize(flow: Flow, rng: Rng, scale = 0.5): void {
     tf.tidy(() => v.assign(tf.tensor(a, v.shape)));
   }
 }
+
+/** The identity flow on `dim` coordinates: q is the standard normal in x itself (latent moves are plain moves in x). */
+export function identityFlow(dim: number): Flow {
+  return {
+    dim,
+    forward: (z) => ({ x: tf.clone(z), logDet: tf.zeros([z.shape[0]]) as tf.Tensor1D }),
+    inverse: (x) => ({ z: tf.clone(x), logDet: tf.zeros([x.shape[0]]) as tf.Tensor1D }),
+    variables: () => [],
+    dispose: () => {},
+  };
+}
