@@ -83,16 +83,20 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   let lastYield = performance.now();
   let lastCheckpoint = performance.now();
   const everyMs = 1000 * (o.checkpointEverySeconds ?? Infinity);
+  const stepper = o.step ?? trainStep;
   for (const [si, stage] of o.stages.entries()) {
     if (si < start.stage) continue;
     const adam = new Adam(vars, stage.lr);
     const k0 = si === start.stage ? start.stageStep : 0;
     if (si === start.stage && start.adam) adam.restore(start.adam);
     const sampled = sampledStage(o, stage, si === start.stage && k0 > 0 ? start.sampler : null);
+    // Where the schedule stands before stage step k (what a checkpoint saves).
+    const position = (k: number): TrainPosition & { readonly step: number } => ({ stage: si, stageStep: k, step, skippedSteps: skipped, adam: adam.state(), sampler: sampled?.encode() ?? null });
+    const base = { flow: o.flow, system: o.system, adam, vars, rng: o.rng, clipNorm: o.clipNorm };
     try {
       for (let k = k0; k < stepsPerStage[si]!; k++) {
         if (o.onCheckpoint && performance.now() - lastCheckpoint > everyMs && k > k0) {
-          o.onCheckpoint({ stage: si, stageStep: k, step, skippedSteps: skipped, adam: adam.state(), sampler: sampled?.encode() ?? null });
+          o.onCheckpoint(position(k));
           lastCheckpoint = performance.now();
         }
         // Yield to the event loop now and then, so a cancel (SIGINT, a worker message) can land.
@@ -102,12 +106,10 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
         }
         if (o.signal?.aborted) {
           // Cancel (or shutdown) checkpoints first: resume then continues from this very step.
-          o.onCheckpoint?.({ stage: si, stageStep: k, step, skippedSteps: skipped, adam: adam.state(), sampler: sampled?.encode() ?? null });
+          o.onCheckpoint?.(position(k));
           throw abortError();
         }
         step += 1;
-        const base = { flow: o.flow, system: o.system, adam, vars, rng: o.rng, clipNorm: o.clipNorm };
-        const stepper = o.step ?? trainStep;
         // A sampled stage's ML rows come from its own sampler, whose density has base N(0, I): τ = 1.
         const r = sampled
           ? sampled.step(k, step, (q) => stepper({ ...base, stage: q.stage, xData: q.xData, dataTau: 1, klBatch: q.klBatch }))
