@@ -29,7 +29,6 @@ export function acquireLock(dbPath: string, what: string, o: LockOptions = {}): 
         renameSync(path, `${path}.stale.${process.pid}`); // only one contender wins this
         rmSync(`${path}.stale.${process.pid}`, { force: true });
         removePartials(owner.partials);
-        o.onStale?.(owner);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
@@ -40,7 +39,7 @@ export function acquireLock(dbPath: string, what: string, o: LockOptions = {}): 
   }
 }
 
-export interface LockOwner {
+interface LockOwner {
   readonly pid: number;
   readonly what: string;
   /** `bgw run --out` staging folders, removed when a dead owner's lock is taken over. */
@@ -50,8 +49,6 @@ export interface LockOwner {
 export interface LockOptions {
   /** Staging folders this process writes (`--out`): a successor removes them if this process dies. */
   readonly partials?: readonly string[];
-  /** Told when a dead process's lock was taken over (its runs are then stale). */
-  readonly onStale?: (owner: LockOwner) => void;
 }
 
 /** Only folders named as `bgw run` names its staging folders are ever removed. */
