@@ -20,11 +20,15 @@ export type SampleSetKind = (typeof SAMPLE_SET_KINDS)[number];
 export const SAMPLE_SORTS = ['id', 'w', 'u', 'rc'] as const;
 
 /**
- * The largest file an import reads (API text and `bgw import` alike): imports parse the whole text
- * in the backend's thread (streaming them is not built yet), and ~30× its size in memory is what a
- * 128 MiB CSV peaks at. `bgw import --max-mb` raises it for one command.
+ * The most text `import:samples` carries in its JSON body (a structure, a start, a small data set):
+ * the body is parsed in the server's thread. Larger files go through `import:file`, which streams
+ * them from a path on the backend's machine in a worker thread.
  */
-export const IMPORT_TEXT_LIMIT = 128 * 1024 * 1024;
+export const IMPORT_TEXT_LIMIT = 16 * 1024 * 1024;
+/** The largest file `import:file` and `bgw import` take by default (a setting: `bgw serve --max-import-mb`, `bgw import --max-mb`). */
+export const DEFAULT_IMPORT_FILE_LIMIT = 4 * 1024 * 1024 * 1024;
+
+const importSystem = z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}), forcefield: z.string().optional() });
 
 export const ApiInputs = {
   'system:info': z.object({}).strict(),
@@ -80,8 +84,18 @@ export const ApiInputs = {
     .strict(),
   /** A starting configuration or training data from a PDB, CSV or JSON file's text. */
   'import:samples': z
-    .object({ projectId: id, system: z.object({ name: z.string(), params: z.record(z.string(), z.number()).default({}), forcefield: z.string().optional() }), format: z.enum(['pdb', 'csv', 'json']), text: z.string().max(IMPORT_TEXT_LIMIT, `at most ${IMPORT_TEXT_LIMIT / (1024 * 1024)} MiB of text per import`), name: name.optional() })
+    .object({ projectId: id, system: importSystem, format: z.enum(['pdb', 'csv', 'json']), text: z.string().max(IMPORT_TEXT_LIMIT, `at most ${IMPORT_TEXT_LIMIT / (1024 * 1024)} MiB of text per import:samples call (import:file streams larger files)`), name: name.optional() })
     .strict(),
+  /**
+   * Stream a file on the backend's machine into a sample set, in a worker thread: answers at once
+   * with the import job; `imports:progress` events follow it to `done` (its set), `failed` or
+   * `cancelled`. A CSV or PDB of any size within the import limit takes a few MB of memory.
+   */
+  'import:file': z.object({ projectId: id, system: importSystem, format: z.enum(['pdb', 'csv', 'json']), path: z.string().min(1).max(4096), name: name.optional() }).strict(),
+  /** This backend's import jobs since it started (the running ones first). */
+  'imports:list': z.object({}).strict(),
+  /** Stop a running import; what it stored is discarded. */
+  'imports:cancel': z.object({ id }).strict(),
 } as const;
 
 export type Channel = keyof typeof ApiInputs;
@@ -148,6 +162,30 @@ export interface MetricPoint {
   readonly value: number;
 }
 
+export const IMPORT_STATUSES = ['running', 'done', 'failed', 'cancelled'] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+
+/** A streamed import (`import:file`) and how far it got. */
+export interface ImportJobDto {
+  readonly id: number;
+  readonly projectId: number;
+  readonly name: string;
+  /** The file read (null for text sent with `import:samples`). */
+  readonly path: string | null;
+  readonly format: 'pdb' | 'csv' | 'json';
+  readonly system: string;
+  readonly status: ImportStatus;
+  readonly bytes: number;
+  readonly totalBytes: number;
+  /** Configurations stored so far. */
+  readonly rows: number;
+  /** The sample set, once done. */
+  readonly setId: number | null;
+  readonly error: string | null;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+}
+
 export interface SampleSetDto {
   readonly id: number;
   readonly runId: number | null;
@@ -203,6 +241,9 @@ export interface ApiOutputs {
   'samples:structure': StructureDto;
   'export:samples': { path: string; rows: number; bytes: number };
   'import:samples': SampleSetDto;
+  'import:file': ImportJobDto;
+  'imports:list': ImportJobDto[];
+  'imports:cancel': ImportJobDto;
 }
 
 /** Events the backend pushes over the WebSocket. */
@@ -212,6 +253,8 @@ export interface ApiEvents {
   /** `cores`: what a run that starts was given (the scheduler's allotment). */
   'runs:status': { runId: number; status: RunStatus; error: string | null; cores?: number };
   'runs:checkpoint': { runId: number; step: number; phase: string };
+  /** A streamed import's progress (≤ ~4 Hz) and its end. */
+  'imports:progress': ImportJobDto;
 }
 export type EventName = keyof ApiEvents;
 /** A pushed event: a union discriminated by `event`, so `data` narrows with it. */

@@ -22,7 +22,7 @@ export function acquireLock(dbPath: string, what: string, o: LockOptions = {}): 
       }
       const owner = readOwner(path);
       if (owner === null) continue; // released between our attempt and the read: try again
-      if (alive(owner.pid) && owner.pid !== process.pid) {
+      if (isProcessAlive(owner.pid) && owner.pid !== process.pid) {
         throw new Error(`database ${dbPath} is in use by another bgw backend (pid ${owner.pid}: ${owner.what || 'unknown'}); stop it, use the API it serves, or pick another --db (if no such process is bgw, delete ${path})`);
       }
       try {
@@ -88,7 +88,8 @@ function readOwner(path: string): LockOwner | null {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -11,11 +11,11 @@ const CHUNK_BYTES = 64 * 1024;
 const SORT_KEY = { id: 'idx', w: 'w', u: 'u', rc: 'rc' } as const;
 const ROW_BATCH = 64;
 
-/** One sample's column values into `out` at `at` (NaN/±∞ stored as NULL). */
-function rowValues(out: unknown[], at: number, setId: number, i: number, c: SampleColumns): unknown[] {
+/** Column values of row `i` of `c`, stored as sample `idx`, into `out` at `at` (NaN/±∞ stored as NULL). */
+function rowValues(out: unknown[], at: number, setId: number, idx: number, i: number, c: SampleColumns): unknown[] {
   const st = c.state?.[i];
   out[at] = setId;
-  out[at + 1] = i;
+  out[at + 1] = idx;
   out[at + 2] = fin(c.u?.[i]);
   out[at + 3] = fin(c.logw?.[i]);
   out[at + 4] = fin(c.w[i]) ?? 0;
@@ -60,34 +60,145 @@ export class SamplesRepo {
    * API stays responsive while a run's 10⁶ samples are stored); readers see it once complete.
    */
   async insertAll(setId: number, cols: SampleColumns, n: number): Promise<void> {
-    const set = this.getSet(setId, true);
-    if (!set) throw new Error(`sample set ${setId} does not exist`);
-    const { dim } = set;
+    const { dim, rows } = this.layout(setId);
     if (cols.x.length !== n * dim) throw new Error(`sample set ${setId}: ${cols.x.length} coordinates for ${n} rows of ${dim}`);
-    const rows = this.chunkRows(setId);
     const per = Math.max(rows, Math.floor(50_000 / rows) * rows);
-    const args: unknown[] = new Array(7 * ROW_BATCH);
-    const one: unknown[] = new Array(7);
     for (let start = 0; start < n; start += per) {
       const end = Math.min(start + per, n);
       this.db.transaction(() => {
-        for (let c0 = start; c0 < end; c0 += rows) {
-          const c1 = Math.min(c0 + rows, end);
-          const blob = cols.x.subarray(c0 * dim, c1 * dim);
-          this.insertChunk.run(setId, c0 / rows, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
-          let i = c0;
-          for (; i + ROW_BATCH <= c1; i += ROW_BATCH) {
-            for (let k = 0; k < ROW_BATCH; k++) rowValues(args, 7 * k, setId, i + k, cols);
-            this.insertRows.run(args);
-          }
-          for (; i < c1; i++) this.insertRow.run(rowValues(one, 0, setId, i, cols));
-        }
+        this.writeRows(setId, dim, rows, cols, start, end, 0);
         this.db.prepare('UPDATE sample_sets SET n = ? WHERE id = ?').run(end, setId);
       })();
       await new Promise<void>((r) => setImmediate(r));
     }
     this.writeOrders(setId, cols, n);
     this.complete(setId);
+  }
+
+  /**
+   * A set built in parts (a streamed import): rows `start … start + n − 1`, one transaction. Every
+   * part but the last must fill whole coordinate chunks (`start` a multiple of the set's chunk rows).
+   */
+  appendRows(setId: number, cols: SampleColumns, n: number, start: number): void {
+    const { dim, rows } = this.layout(setId);
+    if (start % rows !== 0) throw new Error(`sample set ${setId}: a part must start at a multiple of ${rows} rows, not ${start}`);
+    if (cols.x.length !== n * dim) throw new Error(`sample set ${setId}: ${cols.x.length} coordinates for ${n} rows of ${dim}`);
+    this.db.transaction(() => {
+      this.writeRows(setId, dim, rows, cols, 0, n, start);
+      this.db.prepare('UPDATE sample_sets SET n = ? WHERE id = ?').run(start + n, setId);
+    })();
+  }
+
+  /** Coordinate chunks and rows `from … to − 1` of `cols`, stored as samples `offset + i`. */
+  private writeRows(setId: number, dim: number, rows: number, cols: SampleColumns, from: number, to: number, offset: number): void {
+    const args: unknown[] = new Array(7 * ROW_BATCH);
+    const one: unknown[] = new Array(7);
+    for (let c0 = from; c0 < to; c0 += rows) {
+      const c1 = Math.min(c0 + rows, to);
+      const blob = cols.x.subarray(c0 * dim, c1 * dim);
+      this.insertChunk.run(setId, (offset + c0) / rows, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength));
+      let i = c0;
+      for (; i + ROW_BATCH <= c1; i += ROW_BATCH) {
+        for (let k = 0; k < ROW_BATCH; k++) rowValues(args, 7 * k, setId, offset + i + k, i + k, cols);
+        this.insertRows.run(args);
+      }
+      for (; i < c1; i++) this.insertRow.run(rowValues(one, 0, setId, offset + i, i, cols));
+    }
+  }
+
+  /**
+   * Finish a set built in parts: equal weights 1/n (when asked), the sort orders, complete. The
+   * orders come from SQL sorts (SQLite spills large sorts to temporary files), so memory is 5 bytes
+   * a row, not the set's columns; every write is a short transaction, so other writers (a run's
+   * metrics) never wait long. Returns the row count.
+   */
+  async finishParts(setId: number, o: { equalWeights: boolean; signal?: AbortSignal | undefined }): Promise<number> {
+    const { n } = this.db.prepare('SELECT n FROM sample_sets WHERE id = ?').get(setId) as { n: number };
+    const update = this.db.prepare('UPDATE samples SET w = ? WHERE set_id = ? AND idx >= ? AND idx < ?');
+    if (o.equalWeights) {
+      for (let i = 0; i < n; i += 50_000) {
+        o.signal?.throwIfAborted();
+        update.run(1 / n, setId, i, i + 50_000);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    let counts = { nA: 0, nB: 0 };
+    for (const sort of ['w', 'u', 'rc', 'idx'] as const) {
+      o.signal?.throwIfAborted();
+      counts = this.writeSqlOrder(setId, sort, n);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    this.db.prepare('UPDATE sample_sets SET n_a = ?, n_b = ?, import_pid = NULL WHERE id = ?').run(counts.nA, counts.nB, setId);
+    this.complete(setId);
+    return n;
+  }
+
+  /** One sort column's orders (all, A, B, none) from an SQL sort; ties in index order, NULL first. */
+  private writeSqlOrder(setId: number, sort: 'w' | 'u' | 'rc' | 'idx', n: number): { nA: number; nB: number } {
+    const order = new Uint32Array(n);
+    const state = new Uint8Array(n); // 0 = A, 1 = B, 2 = neither
+    let k = 0;
+    const rows = this.db.prepare(`SELECT idx, state FROM samples WHERE set_id = ? ORDER BY ${sort === 'idx' ? 'idx' : `${sort}, idx`}`).raw();
+    for (const [idx, st] of rows.iterate(setId) as Iterable<[number, number | null]>) {
+      order[k] = idx;
+      state[k++] = st === 0 || st === 1 ? st : 2;
+    }
+    const insert = this.db.prepare('INSERT INTO sample_orders (set_id, sort, state, chunk, idxs) VALUES (?, ?, ?, ?, ?)');
+    const put = (f: FilterName, c: number, part: Uint32Array): void => void insert.run(setId, sort, f, c, Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+    const names = ['A', 'B', 'none'] as const;
+    const bufs = names.map(() => new Uint32Array(ORDER_CHUNK));
+    const fill = [0, 0, 0];
+    const chunk = [0, 0, 0];
+    const flush = (s: number): void => {
+      if (fill[s]) put(names[s]!, chunk[s]!++, bufs[s]!.subarray(0, fill[s]));
+      fill[s] = 0;
+    };
+    for (let c = 0; c * ORDER_CHUNK < n; c++) {
+      this.db.transaction(() => {
+        put('all', c, order.subarray(c * ORDER_CHUNK, (c + 1) * ORDER_CHUNK));
+        for (let p = c * ORDER_CHUNK; p < Math.min(n, (c + 1) * ORDER_CHUNK); p++) {
+          const s = state[p]!;
+          bufs[s]![fill[s]!++] = order[p]!;
+          if (fill[s] === ORDER_CHUNK) flush(s);
+        }
+        if ((c + 1) * ORDER_CHUNK >= n) names.forEach((_, s) => flush(s));
+      })();
+    }
+    let nA = 0;
+    let nB = 0;
+    for (let p = 0; p < n; p++) (state[p] === 0 ? nA++ : state[p] === 1 ? nB++ : 0);
+    return { nA, nB };
+  }
+
+  /** Mark a set as being imported by this process (see `discardAbandonedImports`). */
+  claimImport(setId: number, pid: number): void {
+    this.db.prepare('UPDATE sample_sets SET import_pid = ? WHERE id = ?').run(pid, setId);
+  }
+
+  /**
+   * Remove a set in short transactions (a 10⁷-row delete in one would hold the write lock for
+   * seconds): a cancelled or failed import.
+   */
+  async discardSet(setId: number): Promise<void> {
+    const { n } = (this.db.prepare('SELECT n FROM sample_sets WHERE id = ?').get(setId) as { n: number } | undefined) ?? { n: 0 };
+    const rows = this.db.prepare('DELETE FROM samples WHERE set_id = ? AND idx >= ? AND idx < ?');
+    const { chunk_rows: per } = (this.db.prepare('SELECT chunk_rows FROM sample_sets WHERE id = ?').get(setId) as { chunk_rows: number } | undefined) ?? { chunk_rows: 1 };
+    const chunks = this.db.prepare('DELETE FROM sample_chunks WHERE set_id = ? AND chunk >= ? AND chunk < ?');
+    for (let i = 0; i < n; i += 50_000) {
+      this.db.transaction(() => {
+        rows.run(setId, i, i + 50_000);
+        chunks.run(setId, Math.floor(i / per), Math.ceil((i + 50_000) / per));
+      })();
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    this.db.prepare('DELETE FROM sample_sets WHERE id = ?').run(setId);
+  }
+
+  /** Incomplete imported sets whose importing process is gone (killed mid-import): discarded. */
+  async discardAbandonedImports(isAlive: (pid: number) => boolean): Promise<number> {
+    const stale = (this.db.prepare("SELECT id, import_pid FROM sample_sets WHERE complete = 0 AND kind = 'imported' AND import_pid IS NOT NULL").all() as { id: number; import_pid: number }[]).filter((r) => !isAlive(r.import_pid));
+    for (const r of stale) await this.discardSet(r.id);
+    return stale.length;
   }
 
   /** Every (sort column, state filter) order of the set, as Uint32 index chunks. */
@@ -227,6 +338,12 @@ export class SamplesRepo {
     const out: number[] = [];
     for (const r of this.db.prepare('SELECT w FROM samples WHERE set_id = ? ORDER BY idx').raw().iterate(setId) as Iterable<[number]>) out.push(r[0]);
     return Float64Array.from(out);
+  }
+
+  private layout(setId: number): { dim: number; rows: number } {
+    const r = this.db.prepare('SELECT dim, chunk_rows FROM sample_sets WHERE id = ?').get(setId) as { dim: number; chunk_rows: number } | undefined;
+    if (!r) throw new Error(`sample set ${setId} does not exist`);
+    return { dim: r.dim, rows: r.chunk_rows };
   }
 
   private chunkRows(setId: number): number {

@@ -16,6 +16,9 @@ import { sampleHandlers } from './services/samples';
 import { structureHandlers } from './services/structures';
 import { nvidiaGpus, systemHandlers, systemInfo } from './services/system';
 import { costLimits, type CostSettings } from './scheduler/cost-limits';
+import { ImportJobs } from './import/import-jobs';
+import { DEFAULT_IMPORT_FILE_LIMIT } from '../../contract/api';
+import { isProcessAlive } from '../../db/lock';
 
 export interface BackendOptions {
   readonly dbPath: string;
@@ -36,6 +39,8 @@ export interface BackendOptions {
   readonly partials?: readonly string[];
   /** Bounds on one run's memory and work (docs/backend.md, "Bounds"). */
   readonly limits?: CostSettings;
+  /** The largest file `import:file` takes, in bytes (default DEFAULT_IMPORT_FILE_LIMIT). */
+  readonly importMaxBytes?: number;
 }
 
 export interface Backend extends ServiceContext {
@@ -73,6 +78,8 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
     throw e;
   }
   const repos = new Repositories(db);
+  // Imports a killed process left half-stored: nobody can finish them.
+  await repos.samples.discardAbandonedImports(isProcessAlive);
   const workers = o.workers ?? (await defaultWorkers());
   const pool = new WorkerPool(workers, { ...(o.cancelGraceMs !== undefined ? { cancelGraceMs: o.cancelGraceMs } : {}) });
   const events = new EventBus();
@@ -80,7 +87,8 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   if (!(Number.isInteger(cores) && cores >= 1)) throw new Error(`cores must be an integer ≥ 1, got ${cores}`);
   const scheduler = new Scheduler(repos, pool, events, { checkpointEverySeconds: o.checkpointEverySeconds ?? 180, cores, onOutput: o.onOutput, faults: o.faults });
   let info: Promise<SystemInfo> | null = null;
-  const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, limits: () => costLimits(o.limits), info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
+  const imports = new ImportJobs({ dbPath: o.dbPath, samples: repos.samples, events, maxBytes: o.importMaxBytes ?? DEFAULT_IMPORT_FILE_LIMIT, limitSetting: 'bgw serve --max-import-mb' });
+  const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, imports, limits: () => costLimits(o.limits), info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
   const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx), ...structureHandlers(ctx) };
   scheduler.recover(o.startQueued ?? true);
   const call = async <C extends Channel>(channel: C, input: ApiRequest<C>): Promise<ApiOutputs[C]> => {
@@ -95,6 +103,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
     startRun: (r) => startRun(ctx, r),
     workers,
     close: async () => {
+      await imports.close();
       await scheduler.close();
       db.close();
       release();

@@ -14,6 +14,7 @@ export interface ServeOptions {
   readonly cores?: number | undefined;
   readonly checkpointEverySeconds?: number;
   readonly limits?: CostSettings;
+  readonly importMaxBytes?: number;
 }
 
 /**
@@ -28,6 +29,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     ...(o.cores ? { cores: o.cores } : {}),
     checkpointEverySeconds: o.checkpointEverySeconds,
     ...(o.limits ? { limits: o.limits } : {}),
+    ...(o.importMaxBytes ? { importMaxBytes: o.importMaxBytes } : {}),
   });
   const token = generateToken();
   let server;

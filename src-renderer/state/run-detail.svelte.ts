@@ -73,7 +73,7 @@ export class RunDetailState {
 
   onEvent(m: EventMessage): void {
     if (m.event === 'runs:progress' && m.data.runId === this.opening) this.early.push(...m.data.points);
-    if (!this.run || m.data.runId !== this.run.id) return;
+    if (!this.run || !('runId' in m.data) || m.data.runId !== this.run.id) return;
     if (m.event === 'runs:progress') {
       this.append(m.data.points, true);
       this.run = { ...this.run, progress: m.data.progress };

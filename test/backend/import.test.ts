@@ -6,6 +6,8 @@ import { writeSampleRowsCsv } from '../../src-main/backend/export/csv';
 import { importConfigurations } from '../../src-main/backend/import';
 import { parseCoordinatesCsv } from '../../src-main/backend/import/csv';
 import { parseConfigurationJson } from '../../src-main/backend/import/json';
+import { pdbBlocks } from '../../src-main/backend/import/pdb-stream';
+import { Readable } from 'node:stream';
 import { ImportError } from '../../src-main/backend/import/parse-error';
 import { parsePdb } from '../../src-main/backend/import/pdb';
 
@@ -126,5 +128,24 @@ describe('parseConfigurationJson', () => {
     expectImportError(() => parseConfigurationJson('[[1, 2], [3]]', 2), null, /configuration 2 has 1 numbers; the system needs 2/);
     expectImportError(() => parseConfigurationJson('[1, "2"]', 2), null, /element 1 is not a number/);
     expectImportError(() => parseConfigurationJson('{"y": [1, 2]}', 2), null, /expected \[numbers\]/);
+  });
+});
+
+describe('pdbBlocks (streamed PDB)', () => {
+  const model = (k: number, x: number): string[] => [`MODEL     ${k}`, `ATOM      1  C   UNK A   1    ${x.toFixed(3).padStart(8)}   0.000   0.000  1.00  0.00           C`, 'ENDMDL'];
+  const read = async (text: string, per: number): Promise<{ n: number; first: number }[]> => {
+    const out: { n: number; first: number }[] = [];
+    for await (const b of pdbBlocks(Readable.from([text]), () => per)) out.push({ n: b.file.models.length, first: b.firstLine });
+    return out;
+  };
+
+  it('cuts a multi-model file into blocks of whole models, header with the first, trailing END ignored', async () => {
+    const lines = ['CRYST1   10.000   10.000   10.000  90.00  90.00  90.00 P 1           1', ...[1, 2, 3, 4, 5].flatMap((k) => model(k, k)), 'END'];
+    expect(await read(lines.join('\n'), 2)).toEqual([{ n: 2, first: 1 }, { n: 2, first: 8 }, { n: 1, first: 14 }]);
+  });
+
+  it('reports a fault in a later block at its line in the whole file', async () => {
+    const lines = [...[1, 2, 3].flatMap((k) => model(k, k)), 'MODEL     4', 'ATOM      1  C   UNK A   1       1.0', 'ENDMDL'];
+    await expect(read(lines.join('\n'), 2)).rejects.toThrow(/^line 11: ATOM record is \d+ characters/);
   });
 });

@@ -35,11 +35,22 @@ describe('SamplesRepo paging', () => {
   const rc = Float64Array.from({ length: n }, () => rng.normal());
   const state = Int8Array.from(rc, (r) => (r < -0.5 ? 0 : r > 0.5 ? 1 : -1));
 
-  it('every sort, order, state filter and depth matches the reference, with coordinates', async () => {
+  // Written whole (a run's set: orders sorted in memory), or in parts (a streamed import: orders from SQL sorts).
+  it.each(['insertAll', 'parts'] as const)('every sort, order, state filter and depth matches the reference, with coordinates (%s)', async (how) => {
     const repos = new Repositories(openDatabase(':memory:'));
     const p = repos.projects.create('t');
     const set = repos.samples.createSet({ projectId: p.id, runId: null, kind: 'generated', name: 's', system: 'double-well', dim, tau: 1, essFraction: null });
-    await repos.samples.insertAll(set.id, { x, u, logw, w, rc, state }, n);
+    if (how === 'insertAll') await repos.samples.insertAll(set.id, { x, u, logw, w, rc, state }, n);
+    else {
+      const per = 3 * Math.floor(65536 / (4 * dim)); // three whole coordinate chunks per part
+      for (let s0 = 0; s0 < n; s0 += per) {
+        const s1 = Math.min(n, s0 + per);
+        const cut = <T extends { subarray(a: number, b: number): T }>(a: T, k = 1): T => a.subarray(s0 * k, s1 * k);
+        repos.samples.appendRows(set.id, { x: cut(x, dim), u: cut(u), logw: cut(logw), w: cut(w), rc: cut(rc), state: cut(state) }, s1 - s0, s0);
+      }
+      expect(repos.samples.getSet(set.id)).toBeNull(); // incomplete: not listed until finished
+      expect(await repos.samples.finishParts(set.id, { equalWeights: false })).toBe(n);
+    }
     const all = Array.from({ length: n }, (_, i) => i);
     const inState = { A: all.filter((i) => state[i] === 0), B: all.filter((i) => state[i] === 1), none: all.filter((i) => state[i] === -1) };
     for (const sort of ['id', 'w', 'u', 'rc'] as const) {
@@ -60,5 +71,26 @@ describe('SamplesRepo paging', () => {
     }
     // Past the end: empty, with the total.
     expect(repos.samples.page(set.id, { offset: n + 5, limit: 10, sort: 'w', order: 'desc', coords: false })).toEqual({ total: n, rows: [] });
+  });
+});
+
+describe('SamplesRepo: sets built in parts', () => {
+  it('a part must start on a chunk boundary; an abandoned import (dead pid) is discarded, a live one kept', async () => {
+    const repos = new Repositories(openDatabase(':memory:'));
+    const p = repos.projects.create('t');
+    const mk = (): number => repos.samples.createSet({ projectId: p.id, runId: null, kind: 'imported', name: 'i', system: 'double-well', dim: 2, tau: null, essFraction: null }).id;
+    const cols = { x: new Float32Array(20), u: null, logw: null, w: new Float64Array(10).fill(1), rc: null, state: null };
+    const a = mk();
+    expect(() => repos.samples.appendRows(a, cols, 10, 10)).toThrow(/a part must start at a multiple of 8192 rows, not 10/);
+    repos.samples.appendRows(a, cols, 10, 0);
+    repos.samples.claimImport(a, 999_999);
+    const b = mk();
+    repos.samples.appendRows(b, cols, 10, 0);
+    repos.samples.claimImport(b, process.pid);
+    expect(await repos.samples.discardAbandonedImports((pid) => pid === process.pid)).toBe(1);
+    const left = repos.db.prepare('SELECT id FROM sample_sets').all() as { id: number }[];
+    expect(left.map((r) => r.id)).toEqual([b]);
+    expect((repos.db.prepare('SELECT COUNT(*) AS c FROM samples WHERE set_id = ?').get(a) as { c: number }).c).toBe(0);
+    expect((repos.db.prepare('SELECT COUNT(*) AS c FROM sample_chunks WHERE set_id = ?').get(a) as { c: number }).c).toBe(0);
   });
 });

@@ -88,7 +88,7 @@ describe('the CLI', () => {
     writeFileSync(join(tmp, 'big.csv'), `x0,x1\n${'0.123456,-0.654321\n'.repeat(120_000)}`);
     const r = await bgw(['import', join(tmp, 'big.csv'), '--system', 'double-well', '--max-mb', '1', '--db', join(tmp, 'imp.db')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/big\.csv is 2 MiB; imports read at most 1 MiB \(--max-mb raises it/);
+    expect(r.stderr).toMatch(/big\.csv is 2 MiB; imports take at most 1 MiB \(--max-mb raises it/);
   });
 
   it('reads a spec that starts with a UTF-8 byte-order mark', async () => {

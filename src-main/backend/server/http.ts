@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { ApiError, ApiInputs, type ApiHandlers, type Channel } from '../../../contract/api';
+import { ApiError, ApiInputs, IMPORT_TEXT_LIMIT, type ApiHandlers, type Channel } from '../../../contract/api';
 import { errorReply, invalidInput } from './envelope';
 import { registerEvents, type EventSource } from './events';
 import { allowedHosts, checkRequest, isLoopbackHost, type SecurityPolicy } from './security';
@@ -31,8 +31,8 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Imports carry whole file texts in the JSON body. */
-export const BODY_LIMIT = 300 * 1024 * 1024;
+/** `import:samples` carries a file's text in its JSON body (≤ IMPORT_TEXT_LIMIT; JSON escaping can double it). */
+export const BODY_LIMIT = 2 * IMPORT_TEXT_LIMIT + 1024 * 1024;
 /** Every other call: a spec with 10⁵ explicit coordinates is ~2 MB; more is refused before it is parsed. */
 export const SMALL_BODY_LIMIT = 8 * 1024 * 1024;
 

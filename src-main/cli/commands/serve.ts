@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_IMPORT_FILE_LIMIT } from '../../../contract/api';
 import { checkBackendEnv } from '../compute-env';
 import { databasePath, fractionValue, integerIn, positiveInt, positiveNumber } from '../options';
 
@@ -11,6 +12,7 @@ interface ServeFlags {
   readonly checkpointEvery?: number;
   readonly maxHours?: number;
   readonly memoryFraction?: number;
+  readonly maxImportMb?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -26,10 +28,11 @@ export function registerServe(program: Command): void {
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints of a training run', positiveNumber('--checkpoint-every', 'seconds'))
     .option('--max-hours <h>', 'refuse runs estimated to take longer on one core (default 24)', positiveNumber('--max-hours', 'hours'))
     .option('--memory-fraction <f>', 'share of free memory one run may plan to use (default 0.5)', fractionValue('--memory-fraction'))
+    .option('--max-import-mb <N>', `the largest file import:file streams, in MiB (default ${DEFAULT_IMPORT_FILE_LIMIT / (1024 * 1024)})`, positiveInt('--max-import-mb', 1 << 24))
     .action(async (flags: ServeFlags, cmd: Command) => {
       const dbPath = await databasePath(cmd);
       await checkBackendEnv();
       const { serve } = await import('../serve-api');
-      await serve({ dbPath, host: flags.host, port: flags.port, allowRemote: flags.allowRemote ?? false, workers: flags.workers, cores: flags.cores, checkpointEverySeconds: flags.checkpointEvery, limits: { ...(flags.maxHours ? { maxHours: flags.maxHours } : {}), ...(flags.memoryFraction ? { memoryFraction: flags.memoryFraction } : {}) } });
+      await serve({ dbPath, host: flags.host, port: flags.port, allowRemote: flags.allowRemote ?? false, workers: flags.workers, cores: flags.cores, checkpointEverySeconds: flags.checkpointEvery, limits: { ...(flags.maxHours ? { maxHours: flags.maxHours } : {}), ...(flags.memoryFraction ? { memoryFraction: flags.memoryFraction } : {}) }, ...(flags.maxImportMb ? { importMaxBytes: flags.maxImportMb * 1024 * 1024 } : {}) });
     });
 }
