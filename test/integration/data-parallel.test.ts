@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { selectCompute } from '../../engine/compute/select';
 import { createSystem } from '../../engine/energies';
@@ -74,7 +75,8 @@ describe('data-parallel training', () => {
   it('samples on 2 threads: the same samples and log-weights as one thread', async () => {
     const bytes = startingFlow();
     const { flow } = deserializeFlow(bytes, new Rng(0));
-    const dp = await startDataParallel({ cores: 2, flow, flowBytes: bytes, backend: 'wasm', system: { name: 'double-well', params: {}, molecule: null }, maxBatch: 96, maxSampleRows: 1000 });
+    const budget = { current: 2 };
+    const dp = await startDataParallel({ cores: 2, flow, flowBytes: bytes, backend: 'wasm', system: { name: 'double-well', params: {}, molecule: null }, maxBatch: 96, maxSampleRows: 1000, budget });
     open.push(dp);
     const opts = { n: 2500, tau: 1, chunk: 1000 };
     const one = await sampleFlow(flow, system, { ...opts, rng: new Rng(5) });
@@ -83,6 +85,14 @@ describe('data-parallel training', () => {
     expect(maxDiff(two.x, one.x)).toBeLessThan(1e-5);
     expect(maxDiff(two.logw, one.logw)).toBeLessThan(1e-3);
     expect(Array.from(two.state)).toEqual(Array.from(one.state));
-    expect(() => dp.forward!(new Float32Array(2 * 3000), 3000)).toThrow(/do not fit/);
+    // Passes larger than the slots (or a budget cut to one thread by another run) go in pieces, same rows.
+    const z = new Rng(9).normals(new Float64Array(2 * 3000));
+    const whole = flow.forward(tf.tensor2d(Float32Array.from(z), [3000, 2]));
+    const want = whole.x.dataSync() as Float32Array;
+    for (const cores of [2, 1]) {
+      budget.current = cores;
+      const got = dp.forward!(Float32Array.from(z), 3000);
+      expect(maxDiff(got.x, want), `${cores} thread(s)`).toBeLessThan(1e-5);
+    }
   });
 });

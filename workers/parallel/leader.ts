@@ -51,6 +51,20 @@ export class Leader {
   /** Sampling: the forward pass over `m` rows of z, each thread a contiguous share, gathered in order. */
   forward(z: Float32Array, m: number): { x: Float32Array; logDet: Float32Array } {
     const { xDim, zDim, capacity } = this.buffers.shape;
+    // The slots were sized for every thread; with fewer now (another run took cores), a pass
+    // larger than the threads' slots together goes in pieces.
+    const most = capacity * this.threads();
+    if (m > most) {
+      const x = new Float32Array(m * xDim);
+      const logDet = new Float32Array(m);
+      for (let a = 0; a < m; a += most) {
+        const b = Math.min(m, a + most);
+        const r = this.forward(z.subarray(a * zDim, b * zDim), b - a);
+        x.set(r.x, a * xDim);
+        logDet.set(r.logDet, a);
+      }
+      return { x, logDet };
+    }
     const parts = this.parts(m);
     if (parts.some(([a, b]) => b - a > capacity)) throw new Error(`data-parallel forward: ${m} rows do not fit the slots (${capacity} rows each)`);
     this.publishWeights();
@@ -85,8 +99,12 @@ export class Leader {
   }
 
   /** Rows of each thread: shards over the threads the budget allows; helpers beyond it get none (they answer at once and idle). */
+  private threads(): number {
+    return Math.max(1, Math.min(this.slots.length + 1, Math.floor(this.budget.current)));
+  }
+
   private parts(n: number): [number, number][] {
-    const threads = Math.max(1, Math.min(this.slots.length + 1, Math.floor(this.budget.current)));
+    const threads = this.threads();
     return [...shards(n, threads), ...Array.from({ length: this.slots.length + 1 - threads }, (): [number, number] => [n, n])];
   }
 
