@@ -3,7 +3,8 @@
  * ('trained': what "sample more" loads) and every few minutes. Resume rebuilds the flow from
  * `flow`, restores the optimiser and the random streams, and continues at `state.stage` /
  * `state.stageStep` (or the exploration iteration), so step counters carry on rather than restart.
- * Mini-batch order after a resume is reshuffled (the data order is not saved).
+ * The mini-batch order is saved too (`state.batches`), so a resumed run takes the same batches, and
+ * its result is the uninterrupted run's (checkpoints written before it existed reshuffle).
  */
 export interface JobCheckpoint {
   readonly phase: 'explore' | 'train' | 'trained';
@@ -28,6 +29,8 @@ export interface CheckpointState {
   readonly rng: { readonly train: number[]; readonly sample: number[]; readonly stats: number[] };
   readonly explore?: { readonly iteration: number; readonly latentStep: number; readonly windowAcc: number; readonly totalAcc: number; readonly skippedSteps: number; readonly seconds: number; readonly done: boolean };
   readonly trainSeconds?: number;
+  /** The training rows' order this epoch (little-endian Uint32, base64) and the next position in it. */
+  readonly batches?: { readonly order: string; readonly pos: number };
 }
 
 export interface ExploreBuffer {

@@ -46,6 +46,13 @@ export interface TrainPosition {
   readonly adam: AdamState | null;
   /** A FAB or annealing stage's own state (its replay buffer), mid-stage; else absent. */
   readonly sampler?: Uint8Array | null;
+  /** Where the mini-batches stand: this epoch's row order and the next row (resume is then exact). */
+  readonly batches?: BatchState | null;
+}
+
+export interface BatchState {
+  readonly order: Uint32Array;
+  readonly pos: number;
 }
 
 export interface TrainSummary {
@@ -75,6 +82,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
   const totalSteps = stepsPerStage.reduce((a, b) => a + b, 0);
   const batches = new BatchSource(o.data, dim, o.rng);
   const start = o.start ?? { stage: 0, stageStep: 0, skippedSteps: 0, adam: null };
+  if (start.batches) batches.restore(start.batches);
   // The step counter carries on from the checkpoint: steps of earlier stages plus those done in this one.
   let step = stepsPerStage.slice(0, start.stage).reduce((a, b) => a + b, 0) + start.stageStep;
   let skipped = start.skippedSteps;
@@ -91,7 +99,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     if (si === start.stage && start.adam) adam.restore(start.adam);
     const sampled = sampledStage(o, stage, si === start.stage && k0 > 0 ? start.sampler : null);
     // Where the schedule stands before stage step k (what a checkpoint saves).
-    const position = (k: number): TrainPosition & { readonly step: number } => ({ stage: si, stageStep: k, step, skippedSteps: skipped, adam: adam.state(), sampler: sampled?.encode() ?? null });
+    const position = (k: number): TrainPosition & { readonly step: number } => ({ stage: si, stageStep: k, step, skippedSteps: skipped, adam: adam.state(), sampler: sampled?.encode() ?? null, batches: batches.state() });
     const base = { flow: o.flow, system: o.system, adam, vars, rng: o.rng, clipNorm: o.clipNorm };
     try {
       for (let k = k0; k < stepsPerStage[si]!; k++) {
@@ -130,7 +138,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
       adam.dispose();
     }
     o.onStageEnd?.(si);
-    o.onCheckpoint?.({ stage: si + 1, stageStep: 0, step, skippedSteps: skipped, adam: null });
+    o.onCheckpoint?.({ stage: si + 1, stageStep: 0, step, skippedSteps: skipped, adam: null, batches: batches.state() });
     lastCheckpoint = performance.now();
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -169,6 +177,16 @@ class BatchSource {
       for (let j = 0; j < this.dim; j++) out[b * this.dim + j] = this.data[row * this.dim + j]!;
     }
     return out;
+  }
+
+  state(): BatchState | null {
+    return this.data ? { order: this.order.slice(), pos: this.pos } : null;
+  }
+
+  restore(s: BatchState): void {
+    if (s.order.length !== this.order.length || !(s.pos >= 0 && s.pos <= s.order.length)) throw new Error(`checkpoint: a batch order of ${s.order.length} rows (at ${s.pos}) for ${this.order.length} training rows`);
+    this.order = Uint32Array.from(s.order);
+    this.pos = s.pos;
   }
 
   private shuffle(): void {

@@ -3,7 +3,7 @@ import type { SamplerProgress } from '../../contract/progress';
 import type { GeneratorSpec } from '../../contract/run-spec';
 import { essProbe } from '../../engine/ess-probe';
 import { BestWeights, heldOutNll } from '../../engine/train/held-out';
-import { train, type TrainSummary } from '../../engine/train/trainer';
+import { train, type BatchState, type TrainSummary } from '../../engine/train/trainer';
 import type { DataParallel } from '../parallel/data-parallel';
 import type { ExploreOutcome } from './assemble-result';
 import { decodeAdam } from './checkpoint';
@@ -11,6 +11,17 @@ import { snapshot, type Run } from './train-setup';
 
 // The training phase of a generator run: the staged schedule on the data (or the final exploration
 // buffer), with ESS probes and early stopping on held-out data, on the run's threads.
+
+/** The batch order as checkpoint JSON: base64 of the Uint32 rows (4 bytes a row). */
+function encodeBatches(b: BatchState | null | undefined): { batches?: { order: string; pos: number } } {
+  return b ? { batches: { order: Buffer.from(b.order.buffer, b.order.byteOffset, b.order.byteLength).toString('base64'), pos: b.pos } } : {};
+}
+
+function decodeBatches(b: { order: string; pos: number } | undefined): BatchState | null {
+  if (!b) return null;
+  const bytes = Buffer.from(b.order, 'base64');
+  return { order: new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), pos: b.pos };
+}
 
 /** Staged training (on the data, or on the final exploration buffer); a trained checkpoint's summary where there is nothing to train. */
 export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null, parallel: DataParallel): Promise<TrainSummary> {
@@ -20,7 +31,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   }
   emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
   const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
-  const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null, sampler: resume.sampler ?? null } : undefined;
+  const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null, sampler: resume.sampler ?? null, batches: decodeBatches(resume.state.batches) } : undefined;
   const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
   const best = new BestWeights();
   let lastSampler: SamplerProgress | undefined;
@@ -42,7 +53,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
       }
     },
     ...(start ? { start } : {}),
-    onCheckpoint: (p) => snapshot(run, 'train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}) }, p.adam, p.sampler ?? null),
+    onCheckpoint: (p) => snapshot(run, 'train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}), ...encodeBatches(p.batches) }, p.adam, p.sampler ?? null),
     onSampler: (p) => {
       lastSampler = p;
       emit({ type: 'sampler', ...p });
