@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RunResult } from './run-result';
 import type { RunSpec } from './run-spec';
+import type { SweepGroup } from './sweep-aggregate';
 
 /**
  * The backend API: one typed map of calls (channel → input schema + output type) and one of pushed
@@ -39,7 +40,8 @@ export const ApiInputs = {
   'runs:list': z.object({ projectId: id.optional() }).strict(),
   'runs:get': z.object({ id }).strict(),
   /** `spec` is validated by the run-spec schema inside the call, so its issues name spec fields. */
-  'runs:start': z.object({ projectId: id.optional(), spec: z.unknown(), seed: seed.optional(), name: name.optional() }).strict(),
+  /** `executor`: where it runs, this backend's workers (the default) or a Slurm cluster (docs/scale-out.md). */
+  'runs:start': z.object({ projectId: id.optional(), spec: z.unknown(), seed: seed.optional(), name: name.optional(), executor: z.enum(['local', 'slurm']).default('local') }).strict(),
   'runs:cancel': z.object({ id }).strict(),
   'runs:resume': z.object({ id }).strict(),
   'runs:duplicate': z.object({ id, seed: z.union([z.literal('same'), z.literal('new'), seed]).default('new') }).strict(),
@@ -92,6 +94,22 @@ export const ApiInputs = {
    * `cancelled`. A CSV or PDB of any size within the import limit takes a few MB of memory.
    */
   'import:file': z.object({ projectId: id, system: importSystem, format: z.enum(['pdb', 'csv', 'json']), path: z.string().min(1).max(4096), name: name.optional() }).strict(),
+  /**
+   * Queue a sweep (contract/sweep-spec.ts): every combination is validated and checked against the
+   * run bounds before any run is queued; an invalid one is named with its combination.
+   */
+  'sweeps:start': z.object({ projectId: id.optional(), sweep: z.unknown() }).strict(),
+  'sweeps:list': z.object({ projectId: id.optional() }).strict(),
+  /** A sweep with its runs and the aggregates over seeds per combination of the other axes. */
+  'sweeps:get': z.object({ id }).strict(),
+  /** Cancel every queued or running run of the sweep. */
+  'sweeps:cancel': z.object({ id }).strict(),
+  /** Resume every cancelled, failed or interrupted run of the sweep (from its checkpoint where it has one). */
+  'sweeps:resume': z.object({ id }).strict(),
+  /** Delete the sweep and its runs (refused while any runs). */
+  'sweeps:delete': z.object({ id }).strict(),
+  /** More seeds for every combination of the other axes: new runs, queued; existing ones untouched. */
+  'sweeps:addSeeds': z.object({ id, seeds: z.array(seed).min(1).max(1000) }).strict(),
   /** This backend's import jobs since it started (the running ones first). */
   'imports:list': z.object({}).strict(),
   /** Stop a running import; what it stored is discarded. */
@@ -142,6 +160,11 @@ export interface RunDto {
   readonly deltaF: { readonly value: number | null; readonly stderr: number | null } | null;
   readonly essFraction: number | null;
   readonly lastCheckpointStep: number | null;
+  /** The sweep this run belongs to, and its values of the sweep's axes. */
+  readonly sweepId: number | null;
+  readonly combination: Readonly<Record<string, unknown>> | null;
+  /** Where it executes: this backend's workers, or a Slurm cluster. */
+  readonly executor: 'local' | 'slurm';
 }
 
 export interface RunProgress {
@@ -184,6 +207,26 @@ export interface ImportJobDto {
   readonly error: string | null;
   readonly startedAt: string;
   readonly endedAt: string | null;
+}
+
+/** A sweep and how its runs stand. */
+export interface SweepDto {
+  readonly id: number;
+  readonly projectId: number;
+  readonly name: string;
+  readonly executor: 'local' | 'slurm';
+  readonly mode: 'grid' | 'list';
+  readonly axes: readonly { readonly path: string; readonly values: readonly unknown[] }[];
+  readonly runCount: number;
+  /** Runs per status. */
+  readonly counts: Readonly<Partial<Record<RunStatus, number>>>;
+  readonly createdAt: string;
+}
+
+export interface SweepDetailDto extends SweepDto {
+  readonly runs: RunDto[];
+  /** Per combination of the non-seed axes: ΔF and ESS over seeds (contract/sweep-aggregate.ts). */
+  readonly groups: SweepGroup[];
 }
 
 export interface SampleSetDto {
@@ -244,6 +287,13 @@ export interface ApiOutputs {
   'import:file': ImportJobDto;
   'imports:list': ImportJobDto[];
   'imports:cancel': ImportJobDto;
+  'sweeps:start': SweepDto;
+  'sweeps:list': SweepDto[];
+  'sweeps:get': SweepDetailDto;
+  'sweeps:cancel': SweepDto;
+  'sweeps:resume': SweepDto;
+  'sweeps:delete': { deleted: number };
+  'sweeps:addSeeds': SweepDto;
 }
 
 /** Events the backend pushes over the WebSocket. */

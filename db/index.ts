@@ -3,6 +3,7 @@ import { CheckpointsRepo } from './repositories/checkpoints';
 import { MetricsRepo } from './repositories/metrics';
 import { ProjectsRepo } from './repositories/projects';
 import { RunsRepo } from './repositories/runs';
+import { SweepsRepo } from './repositories/sweeps';
 import { SamplesRepo } from './repositories/samples';
 
 export { checkIntegrity, defaultDatabasePath, openDatabase, resolveDatabasePath } from './connection';
@@ -16,6 +17,7 @@ export class Repositories {
   readonly metrics: MetricsRepo;
   readonly checkpoints: CheckpointsRepo;
   readonly samples: SamplesRepo;
+  readonly sweeps: SweepsRepo;
 
   constructor(readonly db: Database) {
     this.projects = new ProjectsRepo(db);
@@ -23,5 +25,6 @@ export class Repositories {
     this.metrics = new MetricsRepo(db);
     this.checkpoints = new CheckpointsRepo(db);
     this.samples = new SamplesRepo(db);
+    this.sweeps = new SweepsRepo(db);
   }
 }

@@ -6,6 +6,7 @@ import type { MoleculeSource } from '../../contract/systems';
 import { now } from './time';
 
 export type RunKind = 'train' | 'sample';
+export type RunExecutor = 'local' | 'slurm';
 
 interface Row {
   id: number;
@@ -30,6 +31,9 @@ interface Row {
   ess_fraction: number | null;
   has_result: number;
   checkpoint_step: number | null;
+  sweep_id: number | null;
+  combination: string | null;
+  executor: RunExecutor;
 }
 
 const SELECT = `SELECT r.*, res.delta_f, res.delta_f_stderr, res.ess_fraction, (res.run_id IS NOT NULL) AS has_result,
@@ -56,6 +60,9 @@ function toDto(r: Row): RunDto {
     deltaF: r.has_result ? { value: r.delta_f, stderr: r.delta_f_stderr } : null,
     essFraction: r.ess_fraction,
     lastCheckpointStep: r.checkpoint_step,
+    sweepId: r.sweep_id,
+    combination: r.combination ? (JSON.parse(r.combination) as Record<string, unknown>) : null,
+    executor: r.executor,
   };
 }
 
@@ -68,6 +75,9 @@ export interface NewRun {
   readonly parentId?: number | null;
   /** The molecule resolved when the run was started (null for model systems). */
   readonly molecule?: MoleculeSource | null;
+  /** A sweep's run: the sweep, its index there and its axis values. */
+  readonly sweep?: { readonly id: number; readonly index: number; readonly combination: Record<string, unknown> } | undefined;
+  readonly executor?: RunExecutor;
 }
 
 /** What the scheduler needs to start a run. */
@@ -113,10 +123,14 @@ export class RunsRepo {
   create(n: NewRun): RunDto {
     const { lastInsertRowid } = this.db
       .prepare(
-        `INSERT INTO runs (project_id, name, spec, method, system, kind, status, seed, parent_id, created_at, molecule)
-         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+        `INSERT INTO runs (project_id, name, spec, method, system, kind, status, seed, parent_id, created_at, molecule, sweep_id, sweep_index, combination, executor)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(n.projectId, n.name, JSON.stringify(n.spec), n.spec.method, n.spec.system.name, n.kind ?? 'train', n.seed, n.parentId ?? null, now(), n.molecule ? JSON.stringify({ pdb: n.molecule.pdb, forcefield: n.molecule.forcefield }) : null);
+      .run(
+        n.projectId, n.name, JSON.stringify(n.spec), n.spec.method, n.spec.system.name, n.kind ?? 'train', n.seed, n.parentId ?? null, now(),
+        n.molecule ? JSON.stringify({ pdb: n.molecule.pdb, forcefield: n.molecule.forcefield }) : null,
+        n.sweep?.id ?? null, n.sweep?.index ?? null, n.sweep ? JSON.stringify(n.sweep.combination) : null, n.executor ?? 'local',
+      );
     return this.get(Number(lastInsertRowid))!;
   }
 
@@ -156,19 +170,33 @@ export class RunsRepo {
     return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes === 1;
   }
 
-  /** Runs left `running` by a backend that died: they can resume from their last checkpoint. */
+  /**
+   * Local runs left `running` by a backend that died: they can resume from their last checkpoint.
+   * (A cluster job goes on without the backend: its executor follows it again.)
+   */
   hasRunning(): boolean {
-    return this.db.prepare("SELECT 1 FROM runs WHERE status = 'running' LIMIT 1").get() !== undefined;
+    return this.db.prepare("SELECT 1 FROM runs WHERE status = 'running' AND executor = 'local' LIMIT 1").get() !== undefined;
   }
 
   markInterrupted(): number[] {
-    const ids = (this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as { id: number }[]).map((r) => r.id);
-    this.db.prepare("UPDATE runs SET status = 'interrupted', error = 'the backend stopped while this run was running' WHERE status = 'running'").run();
+    const ids = (this.db.prepare("SELECT id FROM runs WHERE status = 'running' AND executor = 'local'").all() as { id: number }[]).map((r) => r.id);
+    this.db.prepare("UPDATE runs SET status = 'interrupted', error = 'the backend stopped while this run was running' WHERE status = 'running' AND executor = 'local'").run();
     return ids;
   }
 
-  queued(): number[] {
-    return (this.db.prepare("SELECT id FROM runs WHERE status = 'queued' ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  /** Queued runs of one executor, oldest first. */
+  queued(executor: RunExecutor = 'local'): number[] {
+    return (this.db.prepare("SELECT id FROM runs WHERE status = 'queued' AND executor = ? ORDER BY id").all(executor) as { id: number }[]).map((r) => r.id);
+  }
+
+  /** A sweep's runs in sweep order. */
+  ofSweep(sweepId: number): RunDto[] {
+    return (this.db.prepare(`${SELECT} WHERE r.sweep_id = ? ORDER BY r.sweep_index, r.id`).all(sweepId) as Row[]).map(toDto);
+  }
+
+  /** Runs of an executor in these states (the Slurm executor follows its active runs). */
+  withExecutor(executor: RunExecutor, statuses: readonly RunStatus[]): RunDto[] {
+    return (this.db.prepare(`${SELECT} WHERE r.executor = ? AND r.status IN (SELECT value FROM json_each(?)) ORDER BY r.id`).all(executor, JSON.stringify(statuses)) as Row[]).map(toDto);
   }
 
   saveResult(id: number, result: RunResult): void {

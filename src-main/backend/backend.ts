@@ -17,6 +17,10 @@ import { structureHandlers } from './services/structures';
 import { nvidiaGpus, systemHandlers, systemInfo } from './services/system';
 import { costLimits, type CostSettings } from './scheduler/cost-limits';
 import { ImportJobs } from './import/import-jobs';
+import { localExecutor } from './executors/local';
+import { SlurmExecutor, type SlurmSettings } from './executors/slurm/slurm-executor';
+import { sweepHandlers } from './services/sweeps';
+import { DEFAULT_MAX_SWEEP_RUNS } from '../../contract/sweep-spec';
 import { DEFAULT_IMPORT_FILE_LIMIT } from '../../contract/api';
 import { isProcessAlive } from '../../db/lock';
 
@@ -41,6 +45,10 @@ export interface BackendOptions {
   readonly limits?: CostSettings;
   /** The largest file `import:file` takes, in bytes (default DEFAULT_IMPORT_FILE_LIMIT). */
   readonly importMaxBytes?: number;
+  /** The most runs one sweep may expand to (default DEFAULT_MAX_SWEEP_RUNS). */
+  readonly maxSweepRuns?: number;
+  /** The Slurm executor's settings (docs/scale-out.md); without them Slurm runs are refused. */
+  readonly slurm?: SlurmSettings | undefined;
 }
 
 export interface Backend extends ServiceContext {
@@ -88,9 +96,12 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
   const scheduler = new Scheduler(repos, pool, events, { checkpointEverySeconds: o.checkpointEverySeconds ?? 180, cores, onOutput: o.onOutput, faults: o.faults });
   let info: Promise<SystemInfo> | null = null;
   const imports = new ImportJobs({ dbPath: o.dbPath, samples: repos.samples, events, maxBytes: o.importMaxBytes ?? DEFAULT_IMPORT_FILE_LIMIT, limitSetting: 'bgw serve --max-import-mb' });
-  const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, imports, limits: () => costLimits(o.limits), info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
-  const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx), ...structureHandlers(ctx) };
+  const local = localExecutor(scheduler);
+  const slurm = o.slurm ? new SlurmExecutor(o.slurm, { repos, events, dbPath: o.dbPath }) : null;
+  const ctx: ServiceContext = { repos, scheduler, events, dbPath: o.dbPath, imports, executors: { local, slurm }, maxSweepRuns: o.maxSweepRuns ?? DEFAULT_MAX_SWEEP_RUNS, limits: () => costLimits(o.limits), info: () => (info ??= systemInfo({ workers, database: o.dbPath })) };
+  const handlers: ApiHandlers = { ...systemHandlers(ctx), ...projectHandlers(ctx), ...runHandlers(ctx), ...sampleHandlers(ctx), ...structureHandlers(ctx), ...sweepHandlers(ctx) };
   scheduler.recover(o.startQueued ?? true);
+  await slurm?.start();
   const call = async <C extends Channel>(channel: C, input: ApiRequest<C>): Promise<ApiOutputs[C]> => {
     const parsed = ApiInputs[channel].safeParse(input);
     if (!parsed.success) throw invalidInput(parsed.error);
@@ -103,6 +114,7 @@ export async function createBackend(o: BackendOptions): Promise<Backend> {
     startRun: (r) => startRun(ctx, r),
     workers,
     close: async () => {
+      await slurm?.close();
       await imports.close();
       await scheduler.close();
       db.close();

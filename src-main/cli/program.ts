@@ -1,6 +1,8 @@
 import { Command, type CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerBackend } from './commands/backend';
+import { registerClusterJob } from './commands/cluster-job';
+import { registerSweep } from './commands/sweep';
 import { registerEnergy } from './commands/energy';
 import { registerExport } from './commands/export';
 import { registerImport } from './commands/import';
@@ -33,7 +35,7 @@ export function buildProgram(): Command {
     // Errors are reported by index.ts, as one line; commander only decides.
     .configureOutput({ outputError: () => {} });
   configureHelp(program);
-  for (const register of [registerRun, registerLs, registerShow, registerExport, registerResume, registerImport, registerServe, registerEnergy, registerValidate, registerBackend]) {
+  for (const register of [registerRun, registerLs, registerShow, registerExport, registerResume, registerImport, registerServe, registerEnergy, registerValidate, registerBackend, registerSweep, registerClusterJob]) {
     register(program);
   }
   for (const cmd of [program, ...program.commands]) {

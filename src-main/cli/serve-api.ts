@@ -1,4 +1,5 @@
 import { createBackend } from '../backend/backend';
+import { loadSlurmSettings } from '../backend/executors/slurm/settings';
 import type { CostSettings } from '../backend/scheduler/cost-limits';
 import { generateToken } from '../backend/server/security';
 import { registerDownloads } from '../backend/server/downloads';
@@ -15,6 +16,9 @@ export interface ServeOptions {
   readonly checkpointEverySeconds?: number;
   readonly limits?: CostSettings;
   readonly importMaxBytes?: number;
+  /** The Slurm executor's settings file. */
+  readonly slurm?: string | undefined;
+  readonly maxSweepRuns?: number | undefined;
 }
 
 /**
@@ -30,6 +34,8 @@ export async function serve(o: ServeOptions): Promise<void> {
     checkpointEverySeconds: o.checkpointEverySeconds,
     ...(o.limits ? { limits: o.limits } : {}),
     ...(o.importMaxBytes ? { importMaxBytes: o.importMaxBytes } : {}),
+    ...(o.maxSweepRuns ? { maxSweepRuns: o.maxSweepRuns } : {}),
+    slurm: o.slurm ? loadSlurmSettings(o.slurm) : undefined,
   });
   const token = generateToken();
   let server;

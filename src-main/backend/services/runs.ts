@@ -1,6 +1,7 @@
 import { ApiError, type ApiHandlers, type RunDto } from '../../../contract/api';
 import type { GeneratorSpec } from '../../../contract/run-spec';
 import type { ServiceContext } from './context';
+import { executorOf, queueRuns } from '../sweeps/queue-runs';
 import { newSeed, startRun, validateSpec } from './start-run';
 
 type RunChannels = 'runs:list' | 'runs:get' | 'runs:start' | 'runs:cancel' | 'runs:resume' | 'runs:duplicate' | 'runs:rename' | 'runs:delete' | 'runs:sampleMore' | 'runs:metrics';
@@ -21,18 +22,27 @@ export function runHandlers(c: ServiceContext): Pick<ApiHandlers, RunChannels> {
       if (!d) throw new ApiError('not_found', `run ${id} does not exist`);
       return d;
     },
-    'runs:start': async ({ projectId, spec, seed, name }) => startRun(c, { spec: validateSpec(spec), seed, projectId, name }),
+    'runs:start': async ({ projectId, spec, seed, name, executor }) => {
+      const valid = validateSpec(spec);
+      if (executor === 'local') return startRun(c, { spec: valid, seed, projectId, name });
+      const pid = projectId ?? projects.defaultId();
+      if (!projects.get(pid)) throw new ApiError('not_found', `project ${pid} does not exist`);
+      const [run] = await queueRuns(c, { projectId: pid, executor, label: () => 'spec', runs: [{ spec: valid, seed, name: name ?? valid.name ?? `${valid.system.name} ${valid.method}` }] });
+      return run!;
+    },
     'runs:cancel': async ({ id }) => {
       const r = mustGet(id);
-      const outcome = c.scheduler.cancel(id);
+      const outcome = await executorOf(c, r.executor).cancel(id);
       if (outcome === 'inactive') throw new ApiError('conflict', `run ${id} is ${r.status}, not queued or running`);
       if (outcome === 'finishing') throw new ApiError('conflict', `run ${id} has finished computing and is being saved; it can no longer be cancelled`);
       return runs.get(id)!;
     },
     'runs:resume': async ({ id }) => {
       const r = mustGet(id);
-      if (!RESUMABLE.has(r.status) || c.scheduler.isActive(id)) throw new ApiError('conflict', `run ${id} is ${r.status}: only interrupted, failed or cancelled runs resume`);
-      return enqueue(r);
+      const ex = executorOf(c, r.executor);
+      if (!RESUMABLE.has(r.status) || ex.isActive(id)) throw new ApiError('conflict', `run ${id} is ${r.status}: only interrupted, failed or cancelled runs resume`);
+      await ex.resume(id);
+      return runs.get(id)!;
     },
     'runs:duplicate': async ({ id, seed }) => {
       const src = runs.detail(id);
@@ -47,7 +57,7 @@ export function runHandlers(c: ServiceContext): Pick<ApiHandlers, RunChannels> {
     },
     'runs:delete': async ({ id }) => {
       const r = mustGet(id);
-      if (c.scheduler.isActive(id)) throw new ApiError('conflict', `run ${id} is ${r.status}: cancel it before deleting`);
+      if (executorOf(c, r.executor).isActive(id)) throw new ApiError('conflict', `run ${id} is ${r.status}: cancel it before deleting`);
       runs.delete(id);
       return { deleted: id };
     },

@@ -1,19 +1,34 @@
 import type { Command } from 'commander';
 import type { Repositories } from '../../../db';
-import type { RunDto } from '../../../contract/api';
+import type { RunDto, SweepDetailDto } from '../../../contract/api';
+import { sweepDetailFrom } from '../../backend/sweeps/sweep-detail';
+import { UsageError } from '../usage-error';
 import { num } from '../format';
 import { databasePath, positiveInt } from '../options';
 
 export function registerLs(program: Command): void {
   program
     .command('ls')
-    .usage('[--project ID]')
-    .description('list runs: status, ΔF, ESS, progress')
+    .usage('[--project ID] [--sweep [ID]]')
+    .description('list runs: status, ΔF, ESS, progress; or sweeps')
     .option('--project <ID>', "only this project's runs", positiveInt('--project'))
-    .action(async (flags: { project?: number }, cmd: Command) => {
+    .option('--sweep [ID]', 'list sweeps; with an id, that sweep\'s runs and aggregates')
+    .action(async (flags: { project?: number; sweep?: string | true }, cmd: Command) => {
       const { openRepos } = await import('../repos');
-      process.stdout.write(listRuns(openRepos(await databasePath(cmd)), flags.project));
+      const repos = openRepos(await databasePath(cmd));
+      if (flags.sweep === undefined) return void process.stdout.write(listRuns(repos, flags.project));
+      const { listSweeps, sweepReport } = await import('../sweeps/format');
+      if (flags.sweep === true) return void process.stdout.write(listSweeps(repos.sweeps.list(flags.project)));
+      const id = positiveInt('--sweep')(flags.sweep);
+      process.stdout.write(sweepReport(sweepDetailOf(repos, id)));
     });
+}
+
+/** The sweep's detail as the API gives it (runs and aggregates), from the database alone. */
+function sweepDetailOf(repos: Repositories, id: number): SweepDetailDto {
+  const s = repos.sweeps.get(id);
+  if (!s) throw new UsageError(`sweep ${id} does not exist (bgw ls --sweep lists them)`);
+  return sweepDetailFrom(s, repos.runs.ofSweep(id));
 }
 
 function progressText(r: RunDto): string {

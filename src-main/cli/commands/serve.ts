@@ -13,6 +13,8 @@ interface ServeFlags {
   readonly maxHours?: number;
   readonly memoryFraction?: number;
   readonly maxImportMb?: number;
+  readonly slurm?: string;
+  readonly maxSweepRuns?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -29,10 +31,12 @@ export function registerServe(program: Command): void {
     .option('--max-hours <h>', 'refuse runs estimated to take longer on one core (default 24)', positiveNumber('--max-hours', 'hours'))
     .option('--memory-fraction <f>', 'share of free memory one run may plan to use (default 0.5)', fractionValue('--memory-fraction'))
     .option('--max-import-mb <N>', `the largest file import:file streams, in MiB (default ${DEFAULT_IMPORT_FILE_LIMIT / (1024 * 1024)})`, positiveInt('--max-import-mb', 1 << 24))
+    .option('--slurm <settings.json>', 'enable the Slurm executor with these settings (docs/scale-out.md); or BGW_SLURM')
+    .option('--max-sweep-runs <N>', 'the most runs one sweep may expand to (default 256)', positiveInt('--max-sweep-runs', 100_000))
     .action(async (flags: ServeFlags, cmd: Command) => {
       const dbPath = await databasePath(cmd);
       await checkBackendEnv();
       const { serve } = await import('../serve-api');
-      await serve({ dbPath, host: flags.host, port: flags.port, allowRemote: flags.allowRemote ?? false, workers: flags.workers, cores: flags.cores, checkpointEverySeconds: flags.checkpointEvery, limits: { ...(flags.maxHours ? { maxHours: flags.maxHours } : {}), ...(flags.memoryFraction ? { memoryFraction: flags.memoryFraction } : {}) }, ...(flags.maxImportMb ? { importMaxBytes: flags.maxImportMb * 1024 * 1024 } : {}) });
+      await serve({ dbPath, host: flags.host, port: flags.port, allowRemote: flags.allowRemote ?? false, workers: flags.workers, cores: flags.cores, checkpointEverySeconds: flags.checkpointEvery, limits: { ...(flags.maxHours ? { maxHours: flags.maxHours } : {}), ...(flags.memoryFraction ? { memoryFraction: flags.memoryFraction } : {}) }, ...(flags.maxImportMb ? { importMaxBytes: flags.maxImportMb * 1024 * 1024 } : {}), slurm: flags.slurm ?? (process.env.BGW_SLURM || undefined), maxSweepRuns: flags.maxSweepRuns });
     });
 }
