@@ -87,7 +87,7 @@ describe('training from the energy alone on two well-separated modes of unequal 
   }, 300_000);
 });
 
-describe('resuming a sampled stage', () => {
+describe('resuming mid-stage', () => {
   const system = createSystem('double-well', PARAMS);
   const fabStage: Stage = { ...BASE, batch: 64, iterations: 40, fab: { intermediate: 2, transitions: 1, step: 0.5, targetAcceptance: 0.5, chains: 64, bufferSize: 1024, minBuffer: 256, updatesPerAis: 4 } };
   const annealStage: Stage = { ...BASE, batch: 64, iterations: 10, anneal: { ladder: [3, 1.5, 1], klIterations: 15, samples: 512 } };
@@ -121,4 +121,40 @@ describe('resuming a sampled stage', () => {
       for (const f of [straight, interrupted, resumed]) f.dispose();
     }, 120_000);
   }
+
+  it('continues a by-example (ML) stage exactly mid-epoch: the checkpoint keeps the batch order; without it the run differs', async () => {
+    const mlStage: Stage = { ...BASE, batch: 64, iterations: 40, wML: 1, wKL: 0 };
+    const data = new Rng(4).normals(new Float64Array(2 * 500));
+    const run = (flow: Flow, rng: Rng, more: Partial<Parameters<typeof train>[0]> = {}) => train({ flow, system, stages: [mlStage], data, dataTau: 1, rng, clipNorm: 100, ...more });
+    const straight = build();
+    await run(straight, new Rng(2));
+    const interrupted = build();
+    const rng = new Rng(2);
+    const ac = new AbortController();
+    type Position = Parameters<NonNullable<Parameters<typeof train>[0]['onCheckpoint']>>[0];
+    let saved: { weights: Float32Array[]; rng: number[]; position: Position } | null = null;
+    await expect(
+      run(interrupted, rng, {
+        signal: ac.signal,
+        checkpointEverySeconds: 0,
+        onCheckpoint: (p) => {
+          if (p.stageStep !== 21) return; // 21 × 64 rows: mid-way through the third pass over 500 rows
+          saved = { weights: weights(interrupted), rng: rng.state(), position: p };
+          ac.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(saved!.position.batches?.pos).toBe((21 * 64) % 500);
+    const resume = async (position: Position): Promise<Float32Array[]> => {
+      const f = build();
+      f.variables().forEach((v, i) => v.assign(tf.tensor(saved!.weights[i]!, v.shape)));
+      await run(f, new Rng(saved!.rng), { start: position });
+      const w = weights(f);
+      f.dispose();
+      return w;
+    };
+    expect(await resume(saved!.position)).toEqual(weights(straight));
+    expect(await resume({ ...saved!.position, batches: null })).not.toEqual(weights(straight));
+    for (const f of [straight, interrupted]) f.dispose();
+  }, 120_000);
 });
