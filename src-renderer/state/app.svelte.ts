@@ -5,6 +5,7 @@ import { ProjectsState } from './projects.svelte';
 import { RunDetailState } from './run-detail.svelte';
 import { RunsState } from './runs.svelte';
 import { SamplesState } from './samples.svelte';
+import { SweepsState } from './sweeps.svelte';
 import { UiState } from './ui.svelte';
 
 /** The renderer's state: one instance per domain, shared by every component. */
@@ -16,5 +17,6 @@ export const app = {
   samples: new SamplesState(),
   newRun: new NewRunState(),
   molecules: new MoleculesState(),
+  sweeps: new SweepsState(),
   ui: new UiState(),
 };

@@ -1,5 +1,5 @@
 /** Which main view is showing. */
-export type View = 'runs' | 'new' | 'compare';
+export type View = 'runs' | 'new' | 'compare' | 'sweeps';
 
 export class UiState {
   view = $state<View>('runs');

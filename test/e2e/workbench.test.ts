@@ -226,4 +226,35 @@ describe('workbench in the browser', () => {
     await screenshot('compare');
     await axe('compare');
   });
+
+  it('starts a sweep from the form (an axis of two seeds); the sweep view fills its aggregates and charts, and a run opens in one click', async () => {
+    await nav('New run').click();
+    await page.getByLabel('Preset').selectOption('double-well');
+    const json = page.getByLabel('Run spec JSON');
+    if (!(await json.isVisible())) await page.getByRole('button', { name: /JSON/ }).click();
+    const spec = JSON.parse(await json.inputValue()) as Spec;
+    quick(300)(spec);
+    spec.name = 'dw sweep';
+    await json.fill(JSON.stringify(spec, null, 2));
+    await page.getByTestId('add-axis').click();
+    await expect.poll(() => page.getByTestId('axis-path').inputValue()).toBe('seed');
+    await page.getByTestId('axis-values').fill('1, 2');
+    await expect.poll(() => page.getByTestId('start-run').textContent()).toMatch(/Start sweep/);
+    await page.getByTestId('start-run').click();
+    await expect.poll(() => page.getByTestId('sweep-detail').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId('sweep-run').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('sweep-detail').getAttribute('data-completed'), { timeout: 240_000 }).toBe('2');
+    await expect.poll(() => page.getByTestId('sweep-group').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('sweep-group').textContent()).toMatch(/all runs\s*2\s*-?\d+\.\d{3} ± \d+\.\d{3}/);
+    await expect.poll(() => chartPoints(page, 'sweep-deltaf-chart')).toBe(2);
+    await screenshot('sweep-view');
+    await axe('sweep view');
+    const first = await page.getByTestId('sweep-open-run').first().textContent();
+    await page.getByTestId('sweep-open-run').first().click();
+    await expect.poll(() => page.locator('[data-testid="run-row"].selected').getAttribute('data-run-id')).toBe(first!.replace('#', ''));
+    await page.getByTestId('nav-sweeps').click();
+    await page.getByTestId('sweep-seeds').fill('3');
+    await page.getByTestId('sweep-add-seeds').click();
+    await expect.poll(() => page.getByTestId('sweep-run').count(), { timeout: 20_000 }).toBe(3);
+  });
 });
