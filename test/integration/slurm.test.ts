@@ -115,6 +115,18 @@ describe('the slurm executor (one-node cluster)', () => {
     expect(r.essFraction).toBe(seed1.essFraction);
   }, 300_000);
 
+  it('a backend restarted while its job runs follows the job again and imports the run', async () => {
+    const settings = { runRoot: join(tmp, 'cluster-restart'), pollSeconds: 0.5, checkpointEverySeconds: 1 };
+    const first = await createBackend({ dbPath: join(tmp, 'restart.db'), workers: 1, cores: 1, slurm: parseSlurmSettings(settings) });
+    const run = await first.call('runs:start', { spec: BASE, seed: 2, executor: 'slurm' });
+    await first.close();
+    const again = await backend('restart', {});
+    expect(again.repos.runs.get(run.id)!.status).not.toBe('interrupted'); // a cluster job goes on without its backend
+    const r = await until('the followed run', () => ended(again, run.id));
+    expect(r.status, r.error ?? '').toBe('completed');
+    expect(again.repos.samples.listSets({ runId: run.id }).length).toBeGreaterThan(0);
+  }, 240_000);
+
   it('an unknown partition is refused with sbatch\'s reason, and nothing is stored', async () => {
     const b = await backend('bad', { partition: 'nosuch' });
     await expect(b.call('sweeps:start', { sweep: { base: BASE, axes: { seed: [1, 2] }, executor: 'slurm' } })).rejects.toThrow(/invalid partition/i);
