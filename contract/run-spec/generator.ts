@@ -29,6 +29,10 @@ const FabSchema = z
   .object({
     intermediate: z.number().int().min(0).max(256).default(8),
     transitions: z.number().int().min(0).max(100).default(2),
+    /** AIS moves: random-walk Metropolis in z, or HMC along the flow's and energy's gradients (FAB's own choice). */
+    kernel: z.enum(['metropolis', 'hmc']).default('metropolis'),
+    /** Leapfrog steps per HMC move. */
+    leapfrog: z.number().int().min(1).max(100).default(5),
     step: positive.max(10).default(0.5),
     targetAcceptance: z.number().gt(0).lt(1).default(0.5),
     chains: z.number().int().min(1).max(65536).default(256),

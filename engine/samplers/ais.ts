@@ -1,9 +1,9 @@
 import type { ModelSystem } from '../energies/types';
 import { xDimOf, type Flow } from '../flows/types';
 import { kishEss, logSumExp } from '../reweighting';
-import { forwardHere } from '../sampling';
-import { perRow64 } from './latent-mc';
 import type { Rng } from '../rng';
+import { hmcMove } from './latent-hmc';
+import { evaluate, logPi, takeRow, type Chains } from './latent-path';
 
 /**
  * Annealed importance sampling (Neal 2001) from the flow towards a target, run in the latent space
@@ -23,8 +23,15 @@ export interface AisOptions {
   readonly alpha: 1 | 2;
   /** Intermediate distributions between q and the target (0: plain importance sampling). */
   readonly intermediate: number;
-  /** Metropolis moves per intermediate level. */
+  /** Moves per intermediate level. */
   readonly transitions: number;
+  /**
+   * The move: random-walk Metropolis in z (one flow pass), or Hamiltonian Monte Carlo with
+   * `leapfrog` steps along ∇_z log π_β (flow and energy gradients; crosses barriers random walks
+   * in many dimensions do not). Default 'metropolis'.
+   */
+  readonly kernel?: 'metropolis' | 'hmc';
+  readonly leapfrog?: number;
   /** Proposal scale per intermediate level (length `intermediate`); adapted in place when `targetAcceptance` is given. */
   readonly steps: Float64Array;
   /** Move each level's scale towards this acceptance after the run (the run itself uses fixed scales: unbiased). */
@@ -54,21 +61,7 @@ export interface AisResult {
   readonly essFraction: number;
 }
 
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** Current state of every chain: z, the flow's output at z, and the pieces of the log densities. */
-interface Chains {
-  z: Float32Array;
-  x: Float32Array;
-  u: Float64Array;
-  /** log q_z(z) (standard normal). */
-  logQz: Float64Array;
-  /** log p_z(z) = −u/τ + log|det J_zx(z)| (−∞ where u is not finite). */
-  logPz: Float64Array;
-  logDet: Float64Array;
-}
-
-export function ais(flow: Flow, system: Pick<ModelSystem, 'energy64'>, o: AisOptions): AisResult {
+export function ais(flow: Flow, system: Pick<ModelSystem, 'energy64'> & Partial<Pick<ModelSystem, 'energy'>>, o: AisOptions): AisResult {
   if (!(o.n >= 1) || !(o.tau > 0)) throw new Error('ais: n must be ≥ 1 and tau > 0');
   if (o.steps.length !== o.intermediate) throw new Error(`ais: ${o.steps.length} step sizes for ${o.intermediate} intermediate levels`);
   const zDim = flow.dim;
@@ -82,7 +75,7 @@ export function ais(flow: Flow, system: Pick<ModelSystem, 'energy64'>, o: AisOpt
     if (k === levels) break;
     const beta = k / levels;
     let accepted = 0;
-    for (let t = 0; t < o.transitions; t++) accepted += metropolis(flow, system, c, beta, o.steps[k - 1]!, o);
+    for (let t = 0; t < o.transitions; t++) accepted += o.kernel === 'hmc' ? hmcMove(flow, withTfEnergy(system), c, beta, o.steps[k - 1]!, o) : metropolis(flow, system, c, beta, o.steps[k - 1]!, o);
     acceptance[k - 1] = o.transitions > 0 ? accepted / (o.transitions * o.n) : Number.NaN;
   }
   if (o.targetAcceptance !== undefined && o.transitions > 0) adaptSteps(o.steps, acceptance, o.targetAcceptance);
@@ -98,10 +91,9 @@ function incrementOf(dBeta: number, alpha: number, logPz: number, logQz: number)
   return Number.isFinite(d) ? dBeta * d : -Infinity;
 }
 
-/** log π_β(z) = (1 − αβ)·log q_z + αβ·log p_z, the geometric path from q_z to p_z^α q_z^(1−α). */
-function logPi(beta: number, alpha: number, logPz: number, logQz: number): number {
-  if (!Number.isFinite(logPz)) return -Infinity;
-  return (1 - alpha * beta) * logQz + alpha * beta * logPz;
+function withTfEnergy(system: Pick<ModelSystem, 'energy64'> & Partial<Pick<ModelSystem, 'energy'>>): Pick<ModelSystem, 'energy64' | 'energy'> {
+  if (!system.energy) throw new Error('ais: HMC moves need the system\'s tfjs energy (its gradient)');
+  return system as Pick<ModelSystem, 'energy64' | 'energy'>;
 }
 
 /** One random-walk Metropolis move of every chain at level β; returns how many were accepted. */
@@ -117,42 +109,10 @@ function metropolis(flow: Flow, system: Pick<ModelSystem, 'energy64'>, c: Chains
     // A chain whose current state has −∞ density takes any finite proposal (NaN compares false).
     if (!(Math.log(o.rng.uniform()) < logA) && Number.isFinite(c.logPz[i]!)) continue;
     if (!Number.isFinite(p.logPz[i]!)) continue;
-    c.z.set(p.z.subarray(i * zDim, (i + 1) * zDim), i * zDim);
-    c.x.set(p.x.subarray(i * xDim, (i + 1) * xDim), i * xDim);
-    c.u[i] = p.u[i]!;
-    c.logQz[i] = p.logQz[i]!;
-    c.logPz[i] = p.logPz[i]!;
-    c.logDet[i] = p.logDet[i]!;
+    takeRow(c, p, i, zDim, xDim);
     accepted++;
   }
   return accepted;
-}
-
-/** The flow at every row of z (in chunks), float64 energies, and the latent log densities. */
-function evaluate(flow: Flow, system: Pick<ModelSystem, 'energy64'>, z: Float32Array, o: AisOptions): Chains {
-  const zDim = flow.dim;
-  const xDim = xDimOf(flow);
-  const n = z.length / zDim;
-  const chunk = Math.max(1, o.chunk ?? 4096);
-  const x = new Float32Array(n * xDim);
-  const logDet = new Float64Array(n);
-  for (let a = 0; a < n; a += chunk) {
-    const m = Math.min(chunk, n - a);
-    const r = forwardHere(flow, z.subarray(a * zDim, (a + m) * zDim), m);
-    x.set(r.x, a * xDim);
-    logDet.set(r.logDet, a);
-  }
-  const u = perRow64(x, xDim, (row) => system.energy64(row));
-  const logQz = new Float64Array(n);
-  const logPz = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < zDim; j++) s += z[i * zDim + j]! ** 2;
-    logQz[i] = -0.5 * s - zDim * HALF_LOG_2PI;
-    const lp = -u[i]! / o.tau + logDet[i]!;
-    logPz[i] = Number.isFinite(lp) ? lp : -Infinity;
-  }
-  return { z, x, u, logQz, logPz, logDet };
 }
 
 /** Multiplicative step-size update towards the target acceptance, kept within [1e-4, 10]. */

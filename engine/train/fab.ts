@@ -81,6 +81,8 @@ export class FabStage implements SampledStage {
       alpha: FAB_ALPHA,
       intermediate: f.intermediate,
       transitions: f.transitions,
+      kernel: f.kernel ?? 'metropolis',
+      leapfrog: f.leapfrog,
       steps: this.aisSteps,
       targetAcceptance: f.targetAcceptance,
       rng: this.rng,

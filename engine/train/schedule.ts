@@ -30,6 +30,9 @@ export interface FabSettings {
   /** Intermediate AIS distributions and Metropolis moves at each. */
   readonly intermediate: number;
   readonly transitions: number;
+  /** The AIS move: random-walk Metropolis in z, or HMC with `leapfrog` steps (default Metropolis). */
+  readonly kernel?: 'metropolis' | 'hmc' | undefined;
+  readonly leapfrog?: number | undefined;
   /** Initial latent proposal scale, then adapted per level towards `targetAcceptance`. */
   readonly step: number;
   readonly targetAcceptance: number;

@@ -218,7 +218,7 @@ describe('parseRunSpec: each error names the bad field', () => {
   it('a FAB stage needs no data and fills its defaults; an annealing stage counts its rungs', () => {
     const spec = minimal();
     spec.training.stages = [{ iterations: 100, lr: 1e-3, batch: 64, fab: {} }];
-    expect(generator(parseRunSpec(spec)).training.stages[0]!.fab).toEqual({ intermediate: 8, transitions: 2, step: 0.5, targetAcceptance: 0.5, chains: 256, bufferSize: 20000, minBuffer: 2560, updatesPerAis: 4 });
+    expect(generator(parseRunSpec(spec)).training.stages[0]!.fab).toEqual({ intermediate: 8, transitions: 2, kernel: 'metropolis', leapfrog: 5, step: 0.5, targetAcceptance: 0.5, chains: 256, bufferSize: 20000, minBuffer: 2560, updatesPerAis: 4 });
     spec.training.stages = [{ iterations: 100, lr: 1e-3, batch: 64, anneal: { ladder: [4, 2, 1] } }];
     expect(generator(parseRunSpec(spec)).training.stages[0]!.anneal).toEqual({ ladder: [4, 2, 1], klIterations: 1000, samples: 20000 });
   });
