@@ -252,7 +252,9 @@ describe('workbench in the browser', () => {
     const first = await page.getByTestId('sweep-open-run').first().textContent();
     await page.getByTestId('sweep-open-run').first().click();
     await expect.poll(() => page.locator('[data-testid="run-row"].selected').getAttribute('data-run-id')).toBe(first!.replace('#', ''));
-    await page.getByTestId('nav-sweeps').click();
+    // And back: the run page names its sweep.
+    await page.getByTestId('run-sweep').click();
+    await expect.poll(() => page.getByTestId('sweep-detail').count()).toBe(1);
     await page.getByTestId('sweep-seeds').fill('3');
     await page.getByTestId('sweep-add-seeds').click();
     await expect.poll(() => page.getByTestId('sweep-run').count(), { timeout: 20_000 }).toBe(3);
