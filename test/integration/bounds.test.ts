@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseSweepSpec } from '../../contract/sweep-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunSpec } from '../../contract/run-spec';
 import { costIssues, estimateCost } from '../../contract/run-spec/cost';
@@ -68,10 +69,18 @@ describe('specs that cannot fit or cannot end are refused at the field, quickly'
   });
 
   it('every shipped example fits the default limits on a machine with 4 GB free', () => {
-    for (const f of readdirSync(join(ROOT, 'examples'))) {
+    for (const f of readdirSync(join(ROOT, 'examples')).filter((n) => n.endsWith('.json'))) {
       const r = parseRunSpec(JSON.parse(readFileSync(join(ROOT, 'examples', f), 'utf8')));
       if (!r.ok) throw new Error(f);
       expect([f, costIssues(estimateCost(r.spec, 76), { memoryBytes: 4e9, seconds: 24 * 3600 })]).toEqual([f, []]);
+    }
+    // The shipped sweeps (their base a spec file beside them, as `bgw sweep` reads it): every run fits too.
+    for (const f of readdirSync(join(ROOT, 'examples/sweeps'))) {
+      const sweep = JSON.parse(readFileSync(join(ROOT, 'examples/sweeps', f), 'utf8')) as { base: unknown };
+      sweep.base = JSON.parse(readFileSync(join(ROOT, 'examples/sweeps', sweep.base as string), 'utf8'));
+      const r = parseSweepSpec(sweep);
+      if (!r.ok) throw new Error(`${f}: ${JSON.stringify(r.issues)}`);
+      for (const run of r.sweep.runs) expect([f, run.index, costIssues(estimateCost(run.spec, 76), { memoryBytes: 4e9, seconds: 24 * 3600 })]).toEqual([f, run.index, []]);
     }
   });
 });
