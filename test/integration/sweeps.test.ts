@@ -76,6 +76,21 @@ describe('sweeps (local executor)', () => {
     expect(await b.call('runs:list', {})).toEqual([]);
   }, 180_000);
 
+  it('a run handed to the executor twice (a sweep queued, then followed) runs once', async () => {
+    const s = await b.call('sweeps:start', { sweep: { base: BASE, axes: { seed: [7] } } });
+    const [run] = b.repos.runs.ofSweep(s.id);
+    const steps: number[] = [];
+    const off = b.events.subscribe((m) => {
+      if (m.event === 'runs:progress' && m.data.runId === run!.id) for (const p of m.data.points) if (p.series === 'train.loss') steps.push(p.step);
+    });
+    await b.executors.local.submit([run!.id]); // what `bgw sweep` does for queued runs; two free workers would both take it
+    await b.scheduler.waitFor(run!.id);
+    off();
+    expect(b.repos.runs.get(run!.id)!.status).toBe('completed');
+    expect(steps.length).toBeGreaterThan(10);
+    expect(new Set(steps).size).toBe(steps.length);
+  }, 60_000);
+
   it('bgw sweep runs a sweep file to the end and prints the aggregates; bgw ls --sweep lists it', async () => {
     writeFileSync(join(tmp, 'base.json'), JSON.stringify(BASE));
     writeFileSync(join(tmp, 'sweep.json'), JSON.stringify({ name: 'cli seeds', base: 'base.json', axes: { seed: [4, 5] } }));

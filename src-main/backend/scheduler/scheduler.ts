@@ -57,7 +57,9 @@ export class Scheduler {
     return interrupted;
   }
 
+  /** Queue a run; a run already queued or running here is left as it is (it must never run twice at once). */
   enqueue(runId: number): void {
+    if (this.isActive(runId)) return;
     this.setStatus(runId, 'queued');
     this.queue.push(runId);
     this.pump();

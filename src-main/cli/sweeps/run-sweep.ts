@@ -48,8 +48,9 @@ export async function sweepCall<T>(f: () => Promise<T>): Promise<T> {
  * cancels the sweep. Returns the sweep with its aggregates.
  */
 export async function followSweep(backend: Backend, sweepId: number, o: { signal?: AbortSignal; quiet?: boolean }): Promise<SweepDetailDto> {
-  const local = backend.repos.runs.ofSweep(sweepId).filter((r) => r.status === 'queued' && r.executor === 'local');
-  await backend.executors.local.submit(local.map((r) => r.id));
+  // Queued local runs no backend has taken (a sweep queued with --detach): this one runs them.
+  const waiting = backend.repos.runs.ofSweep(sweepId).filter((r) => r.status === 'queued' && r.executor === 'local' && !backend.executors.local.isActive(r.id));
+  await backend.executors.local.submit(waiting.map((r) => r.id));
   const seen = new Map<number, RunStatus>();
   o.signal?.addEventListener('abort', () => void backend.call('sweeps:cancel', { id: sweepId }).catch(() => {}), { once: true });
   for (;;) {
