@@ -18,6 +18,9 @@ export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancel
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const SAMPLE_SET_KINDS = ['generated', 'explored', 'reference', 'imported'] as const;
 export type SampleSetKind = (typeof SAMPLE_SET_KINDS)[number];
+/** Where a run executes: this backend's worker pool, or a Slurm cluster (docs/scale-out.md). */
+export const EXECUTORS = ['local', 'slurm'] as const;
+export type ExecutorName = (typeof EXECUTORS)[number];
 export const SAMPLE_SORTS = ['id', 'w', 'u', 'rc'] as const;
 
 /**
@@ -41,7 +44,7 @@ export const ApiInputs = {
   'runs:get': z.object({ id }).strict(),
   /** `spec` is validated by the run-spec schema inside the call, so its issues name spec fields. */
   /** `executor`: where it runs, this backend's workers (the default) or a Slurm cluster (docs/scale-out.md). */
-  'runs:start': z.object({ projectId: id.optional(), spec: z.unknown(), seed: seed.optional(), name: name.optional(), executor: z.enum(['local', 'slurm']).default('local') }).strict(),
+  'runs:start': z.object({ projectId: id.optional(), spec: z.unknown(), seed: seed.optional(), name: name.optional(), executor: z.enum(EXECUTORS).default('local') }).strict(),
   'runs:cancel': z.object({ id }).strict(),
   'runs:resume': z.object({ id }).strict(),
   'runs:duplicate': z.object({ id, seed: z.union([z.literal('same'), z.literal('new'), seed]).default('new') }).strict(),
@@ -164,7 +167,7 @@ export interface RunDto {
   readonly sweepId: number | null;
   readonly combination: Readonly<Record<string, unknown>> | null;
   /** Where it executes: this backend's workers, or a Slurm cluster. */
-  readonly executor: 'local' | 'slurm';
+  readonly executor: ExecutorName;
 }
 
 export interface RunProgress {
@@ -214,7 +217,7 @@ export interface SweepDto {
   readonly id: number;
   readonly projectId: number;
   readonly name: string;
-  readonly executor: 'local' | 'slurm';
+  readonly executor: ExecutorName;
   readonly mode: 'grid' | 'list';
   readonly axes: readonly { readonly path: string; readonly values: readonly unknown[] }[];
   readonly runCount: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXECUTORS, type ExecutorName } from './api';
 import { formatPath, GeneratorSpecSchema, parseRunSpec, sizeIssue, UmbrellaSpecSchema, type RunSpec } from './run-spec';
 
 /**
@@ -10,9 +11,7 @@ import { formatPath, GeneratorSpecSchema, parseRunSpec, sizeIssue, UmbrellaSpecS
  */
 
 export const SWEEP_MODES = ['grid', 'list'] as const;
-export const SWEEP_EXECUTORS = ['local', 'slurm'] as const;
 export type SweepMode = (typeof SWEEP_MODES)[number];
-export type SweepExecutor = (typeof SWEEP_EXECUTORS)[number];
 
 /** Runs one sweep may expand to unless the caller raises it (`parseSweepSpec`'s `maxRuns`). */
 export const DEFAULT_MAX_SWEEP_RUNS = 256;
@@ -27,7 +26,7 @@ export const SweepSpecSchema = z
     /** Axis path → its values. Any JSON value is one value: `[[64, 64], [128, 128]]` is two. */
     axes: z.record(z.string(), z.array(z.unknown())),
     mode: z.enum(SWEEP_MODES).default('grid'),
-    executor: z.enum(SWEEP_EXECUTORS).default('local'),
+    executor: z.enum(EXECUTORS).default('local'),
   })
   .strict();
 
@@ -50,7 +49,7 @@ export interface SweepRun {
 export interface Sweep {
   readonly name: string | null;
   readonly mode: SweepMode;
-  readonly executor: SweepExecutor;
+  readonly executor: ExecutorName;
   readonly axes: SweepAxis[];
   readonly runs: SweepRun[];
 }

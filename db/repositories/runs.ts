@@ -1,12 +1,12 @@
 import type { Database } from 'better-sqlite3';
-import type { RunDetailDto, RunDto, RunProgress, RunStatus } from '../../contract/api';
+import type { ExecutorName, RunDetailDto, RunDto, RunProgress, RunStatus } from '../../contract/api';
 import type { RunResult } from '../../contract/run-result';
 import type { RunSpec } from '../../contract/run-spec';
 import type { MoleculeSource } from '../../contract/systems';
 import { now } from './time';
 
 export type RunKind = 'train' | 'sample';
-export type RunExecutor = 'local' | 'slurm';
+export type RunExecutor = ExecutorName;
 
 interface Row {
   id: number;

@@ -180,9 +180,8 @@ export class SamplesRepo {
    * seconds): a cancelled or failed import.
    */
   async discardSet(setId: number): Promise<void> {
-    const { n } = (this.db.prepare('SELECT n FROM sample_sets WHERE id = ?').get(setId) as { n: number } | undefined) ?? { n: 0 };
+    const { n, chunk_rows: per } = (this.db.prepare('SELECT n, chunk_rows FROM sample_sets WHERE id = ?').get(setId) as { n: number; chunk_rows: number } | undefined) ?? { n: 0, chunk_rows: 1 };
     const rows = this.db.prepare('DELETE FROM samples WHERE set_id = ? AND idx >= ? AND idx < ?');
-    const { chunk_rows: per } = (this.db.prepare('SELECT chunk_rows FROM sample_sets WHERE id = ?').get(setId) as { chunk_rows: number } | undefined) ?? { chunk_rows: 1 };
     const chunks = this.db.prepare('DELETE FROM sample_chunks WHERE set_id = ? AND chunk >= ? AND chunk < ?');
     for (let i = 0; i < n; i += 50_000) {
       this.db.transaction(() => {

@@ -1,4 +1,4 @@
-import { ApiError, type EventMessage, type SweepDetailDto, type SweepDto } from '../../contract/api';
+import { ApiError, type EventMessage, type ExecutorName, type SweepDetailDto, type SweepDto } from '../../contract/api';
 import { formatPath } from '../../contract/run-spec';
 import { api } from '../lib/api';
 
@@ -52,7 +52,7 @@ export class SweepsState {
   error = $state<string | null>(null);
   /** The new-run form's axes (empty: a single run). */
   axes = $state<AxisDraft[]>([]);
-  executor = $state<'local' | 'slurm'>('local');
+  executor = $state<ExecutorName>('local');
   private projectId: number | null = null;
   private refetch: ReturnType<typeof setTimeout> | null = null;
 

@@ -11,8 +11,9 @@
  * - `resume`: continue an interrupted, failed or cancelled run from its last checkpoint;
  * - `close`: stop following (runs on a cluster go on, and are followed again at the next start).
  */
-export type ExecutorName = 'local' | 'slurm';
-export const EXECUTOR_NAMES = ['local', 'slurm'] as const;
+import type { ExecutorName } from '../../../contract/api';
+
+export type { ExecutorName };
 
 export type CancelOutcome = 'cancelled' | 'finishing' | 'inactive';
 

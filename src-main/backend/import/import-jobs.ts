@@ -65,13 +65,6 @@ export class ImportJobs {
     return [...this.jobs.values()].map((j) => j.dto).sort((a, b) => Number(b.status === 'running') - Number(a.status === 'running') || b.id - a.id);
   }
 
-  /** Resolves when the import has ended (any outcome). */
-  wait(id: number): Promise<ImportJobDto> {
-    const job = this.jobs.get(id);
-    if (!job) throw new ApiError('not_found', `import ${id} does not exist`);
-    return job.ended;
-  }
-
   cancel(id: number): ImportJobDto {
     const job = this.jobs.get(id);
     if (!job) throw new ApiError('not_found', `import ${id} does not exist`);

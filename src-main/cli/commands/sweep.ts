@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { dirname, resolve } from 'node:path';
+import { EXECUTORS, type ExecutorName } from '../../../contract/api';
 import { checkBackendEnv } from '../compute-env';
 import { databasePath, positiveInt, seedValue } from '../options';
 import { readText } from '../read-text';
@@ -8,7 +9,7 @@ import { UsageError } from '../usage-error';
 
 interface SweepFlags {
   readonly project?: number;
-  readonly executor?: 'local' | 'slurm';
+  readonly executor?: ExecutorName;
   readonly slurm?: string;
   readonly maxRuns?: number;
   readonly workers?: number;
@@ -32,7 +33,7 @@ export function registerSweep(program: Command): void {
     .argument('<sweep.json|action>', `a sweep spec file, or one of ${ACTIONS.join(', ')}`)
     .argument('[args...]', 'the sweep id (and for add-seeds the seeds)')
     .option('--project <ID>', 'the project to store the sweep in (default: the default project)', positiveInt('--project'))
-    .addOption(new Option('--executor <name>', "where the runs execute (default: the sweep spec's, else local)").choices(['local', 'slurm']))
+    .addOption(new Option('--executor <name>', "where the runs execute (default: the sweep spec's, else local)").choices(EXECUTORS))
     .option('--slurm <settings.json>', 'the Slurm executor settings (docs/scale-out.md); or BGW_SLURM')
     .option('--max-runs <N>', 'the most runs one sweep may expand to (default 256)', positiveInt('--max-runs', 100_000))
     .option('--workers <N>', 'local runs at once (default: one per core)', positiveInt('--workers', 1024))
