@@ -19,6 +19,8 @@ export interface JobCheckpoint {
   readonly buffer: Uint8Array | null;
   /** A FAB or annealing stage's state mid-stage (its replay buffer), else null or absent (older checkpoints). */
   readonly sampler?: Uint8Array | null;
+  /** The weights with the best held-out NLL so far (float32 values of every variable; `state.heldOutBest` says which step), else null or absent. */
+  readonly best?: Uint8Array | null;
 }
 
 export interface CheckpointState {
@@ -31,6 +33,8 @@ export interface CheckpointState {
   readonly trainSeconds?: number;
   /** The training rows' order this epoch (little-endian Uint32, base64) and the next position in it. */
   readonly batches?: { readonly order: string; readonly pos: number };
+  /** Early stopping so far: the step and held-out NLL of the weights in `JobCheckpoint.best`. */
+  readonly heldOutBest?: { readonly step: number; readonly nll: number };
 }
 
 export interface ExploreBuffer {

@@ -14,6 +14,7 @@ interface Row {
   optimizer: Buffer | null;
   buffer: Buffer | null;
   sampler: Buffer | null;
+  best: Buffer | null;
 }
 
 const bytes = (b: Buffer | null): Uint8Array | null => (b ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : null);
@@ -24,16 +25,16 @@ export class CheckpointsRepo {
   save(runId: number, c: JobCheckpoint): void {
     this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO checkpoints (run_id, created_at, phase, step, state, flow, optimizer, buffer, sampler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(runId, now(), c.phase, c.step, JSON.stringify(c.state), c.flow, c.optimizer, c.buffer, c.sampler ?? null);
+        .prepare('INSERT INTO checkpoints (run_id, created_at, phase, step, state, flow, optimizer, buffer, sampler, best) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(runId, now(), c.phase, c.step, JSON.stringify(c.state), c.flow, c.optimizer, c.buffer, c.sampler ?? null, c.best ?? null);
       this.db.prepare(`DELETE FROM checkpoints WHERE run_id = ? AND id NOT IN (SELECT id FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT ${KEEP})`).run(runId, runId);
     })();
   }
 
   latest(runId: number): JobCheckpoint | null {
-    const r = this.db.prepare('SELECT phase, step, state, flow, optimizer, buffer, sampler FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as Row | undefined;
+    const r = this.db.prepare('SELECT phase, step, state, flow, optimizer, buffer, sampler, best FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as Row | undefined;
     if (!r) return null;
-    return { phase: r.phase, step: r.step, state: JSON.parse(r.state) as JobCheckpoint['state'], flow: bytes(r.flow)!, optimizer: bytes(r.optimizer), buffer: bytes(r.buffer), sampler: bytes(r.sampler) };
+    return { phase: r.phase, step: r.step, state: JSON.parse(r.state) as JobCheckpoint['state'], flow: bytes(r.flow)!, optimizer: bytes(r.optimizer), buffer: bytes(r.buffer), sampler: bytes(r.sampler), best: bytes(r.best) };
   }
 
   count(runId: number): number {

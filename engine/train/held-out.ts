@@ -81,6 +81,31 @@ export class BestWeights {
     return this.best?.nll ?? null;
   }
 
+  /**
+   * The kept weights as bytes (every variable's float32 values, in `flow.variables()` order) with
+   * their step and NLL, for a checkpoint: a resumed run then still ends on the best weights of the
+   * whole run, not the best since the resume. Null when none was kept.
+   */
+  save(): { step: number; nll: number; weights: Uint8Array } | null {
+    if (!this.best) return null;
+    const total = this.best.values.reduce((n, v) => n + v.length, 0);
+    const out = new Float32Array(total);
+    let at = 0;
+    for (const v of this.best.values) (out.set(v, at), (at += v.length));
+    return { step: this.best.step, nll: this.best.nll, weights: new Uint8Array(out.buffer) };
+  }
+
+  /** The kept weights from `save()`'s bytes, cut to `flow`'s variable sizes (refused when they do not add up). */
+  load(flow: Flow, step: number, nll: number, weights: Uint8Array): void {
+    const sizes = flow.variables().map((v) => v.size);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (weights.byteLength !== total * 4) throw new Error(`checkpoint: the held-out best weights hold ${weights.byteLength / 4} values, the flow has ${total}`);
+    const all = new Float32Array(weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength));
+    let at = 0;
+    const values = sizes.map((n) => all.subarray(at, (at += n)));
+    this.best = { step, nll, values };
+  }
+
   /** Put the best weights back into `flow` (the same architecture); false when none was kept. */
   restore(flow: Flow): boolean {
     if (!this.best) return false;

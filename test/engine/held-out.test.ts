@@ -54,5 +54,14 @@ describe('held-out data for early stopping', () => {
     expect(best.restore(built.flow)).toBe(true);
     expect(Array.from(built.flow.forward(z).x.dataSync())).toEqual(kept);
     expect([best.step, best.nll]).toEqual([10, 5]);
+    // Through a checkpoint's bytes: the same weights, step and NLL; bytes of another size refused.
+    const saved = best.save()!;
+    const reloaded = new BestWeights();
+    reloaded.load(built.flow, saved.step, saved.nll, saved.weights);
+    randomize(built.flow, rng, 0.3);
+    expect(reloaded.restore(built.flow)).toBe(true);
+    expect(Array.from(built.flow.forward(z).x.dataSync())).toEqual(kept);
+    expect([reloaded.step, reloaded.nll]).toEqual([10, 5]);
+    expect(() => new BestWeights().load(built.flow, 1, 1, saved.weights.subarray(4))).toThrow(/best weights hold .* values, the flow has/);
   });
 });

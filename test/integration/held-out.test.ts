@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JobCheckpoint } from '../../contract/checkpoint';
 import { parseRunSpec, type GeneratorSpec } from '../../contract/run-spec';
 import type { RunEvent } from '../../contract/run-result';
 import { deserializeFlow } from '../../engine/flows/serialize';
@@ -39,6 +40,33 @@ describe('training.heldOut', () => {
     expect(heldOutNll(saved.flow, heldOut, 1)).toBeCloseTo(h.bestNll, 4);
     expect(checks.at(-1)!.nll).toBeGreaterThan(h.bestNll + 0.05);
   });
+
+  it('a run resumed after its best step still ends on that step\'s weights (the checkpoint keeps them); without them it would not', async () => {
+    const straight = await runTrainSample(spec(true), { seed: 2 });
+    const best = straight.result.training!.heldOut!.bestStep;
+    // Interrupt at the first checkpoint past the best step.
+    const ac = new AbortController();
+    let saved: JobCheckpoint | null = null;
+    await expect(
+      runTrainSample(spec(true), {
+        seed: 2, signal: ac.signal, checkpointEverySeconds: 0,
+        onCheckpoint: (c) => {
+          if (saved || c.phase !== 'train' || c.step <= best + 20) return;
+          saved = c;
+          ac.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(saved!.state.heldOutBest!.step).toBe(best);
+    expect(saved!.best!.byteLength).toBeGreaterThan(0);
+    const resumed = await runTrainSample(spec(true), { seed: 2, resume: saved });
+    expect(resumed.result.training!.heldOut).toEqual(straight.result.training!.heldOut);
+    expect(Buffer.from(resumed.flowBytes).equals(Buffer.from(straight.flowBytes))).toBe(true);
+    // The same checkpoint without its kept weights (as before they were saved) ends elsewhere.
+    const forgetful = await runTrainSample(spec(true), { seed: 2, resume: { ...saved!, best: null } });
+    expect(forgetful.result.training!.heldOut!.bestStep).toBeGreaterThan(best);
+    expect(Buffer.from(forgetful.flowBytes).equals(Buffer.from(straight.flowBytes))).toBe(false);
+  }, 120_000);
 
   it('keepBest false reports the best step but ends on the last weights', async () => {
     const out = await runTrainSample(spec(false), { seed: 2 });

@@ -33,7 +33,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
   const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null, sampler: resume.sampler ?? null, batches: decodeBatches(resume.state.batches) } : undefined;
   const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
-  const best = new BestWeights();
+  const best = resumeBest(run, start !== undefined);
   let lastSampler: SamplerProgress | undefined;
   const summary = await train({
     flow: built.flow,
@@ -53,7 +53,11 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
       }
     },
     ...(start ? { start } : {}),
-    onCheckpoint: (p) => snapshot(run, 'train', p.step, { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}), ...encodeBatches(p.batches) }, p.adam, p.sampler ?? null),
+    onCheckpoint: (p) => {
+      const kept = best.save();
+      const state = { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}), ...encodeBatches(p.batches), ...(kept ? { heldOutBest: { step: kept.step, nll: kept.nll } } : {}) };
+      snapshot(run, 'train', p.step, state, p.adam, p.sampler ?? null, kept?.weights ?? null);
+    },
     onSampler: (p) => {
       lastSampler = p;
       emit({ type: 'sampler', ...p });
@@ -68,6 +72,14 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   return { ...summary, ...kept, cores: parallel.cores, ...(lastSampler ? { sampler: lastSampler } : {}) };
 }
 
+
+/** Early stopping's kept weights: those of the checkpoint a mid-training resume starts from (older checkpoints have none), else none yet. */
+function resumeBest(run: Run, resumingTraining: boolean): BestWeights {
+  const best = new BestWeights();
+  const c = run.resume;
+  if (resumingTraining && c?.best && c.state.heldOutBest) best.load(run.built.flow, c.state.heldOutBest.step, c.state.heldOutBest.nll, c.best);
+  return best;
+}
 
 /** The held-out NLL now, kept with the weights if it is the best so far. */
 function checkHeldOut(run: Run, best: BestWeights, step: number, tau: number): void {

@@ -109,7 +109,7 @@ function holdOut(spec: GeneratorSpec, data: TrainingData | null, dim: number, em
 }
 
 /** A checkpoint of the run as it stands (`o.onCheckpoint`), with the streams' states, the flow and the buffer. */
-export function snapshot(run: Run, phase: JobCheckpoint['phase'], step: number, s: Omit<CheckpointState, 'rng'>, adam: AdamState | null, sampler: Uint8Array | null = null): void {
+export function snapshot(run: Run, phase: JobCheckpoint['phase'], step: number, s: Omit<CheckpointState, 'rng'>, adam: AdamState | null, sampler: Uint8Array | null = null, best: Uint8Array | null = null): void {
   const { rng } = run;
   run.o.onCheckpoint?.({
     phase,
@@ -119,6 +119,7 @@ export function snapshot(run: Run, phase: JobCheckpoint['phase'], step: number, 
     optimizer: adam ? encodeAdam(adam) : null,
     buffer: run.explored ? encodeBuffer(run.explored) : null,
     sampler,
+    best,
   });
 }
 
