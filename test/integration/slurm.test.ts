@@ -127,6 +127,30 @@ describe('the slurm executor (one-node cluster)', () => {
     expect(again.repos.samples.listSets({ runId: run.id }).length).toBeGreaterThan(0);
   }, 240_000);
 
+  it('a run on an imported sample set takes the set to the node and ends with the local run\'s figures; the set is not imported back', async () => {
+    const b = await backend('stored', {});
+    const local = await backend('stored-local');
+    const project = b.repos.projects.defaultId();
+    // 2 000 rows of the double well (both states), through the API as a user's CSV would come.
+    const rng = (i: number): number => Math.sin(12.9898 * i) * 43758.5453 % 1;
+    const rows = Array.from({ length: 2000 }, (_, i) => `${(i % 2 ? 1.7 : -1.7) + 0.3 * rng(2 * i)},${0.5 * rng(2 * i + 1)}`);
+    const text = `x0,x1\n${rows.join('\n')}\n`;
+    const set = await b.call('import:samples', { projectId: project, system: { name: 'double-well' }, format: 'csv', text });
+    const localSet = await local.call('import:samples', { projectId: local.repos.projects.defaultId(), system: { name: 'double-well' }, format: 'csv', text });
+    const spec = (setId: number) => ({ ...BASE, data: { source: 'samples', setId } });
+    const run = await b.call('runs:start', { spec: spec(set.id), seed: 4, executor: 'slurm' });
+    const r = await until('the run on stored data', () => ended(b, run.id));
+    expect(r.status, r.error ?? '').toBe('completed');
+    const l = await local.call('runs:start', { spec: spec(localSet.id), seed: 4 });
+    const lr = await local.scheduler.waitFor(l.id);
+    expect(lr.status, lr.error ?? '').toBe('completed');
+    expect(r.deltaF).toEqual(lr.deltaF);
+    expect(r.essFraction).toBe(lr.essFraction);
+    // The run's own sets came back; the copy of the input stayed in the run directory.
+    expect(b.repos.samples.listSets({ runId: run.id }).map((s) => s.kind)).toEqual(local.repos.samples.listSets({ runId: l.id }).map((s) => s.kind));
+    expect(b.repos.samples.listSets({}).filter((s) => s.kind === 'imported').map((s) => s.id)).toEqual([set.id]);
+  }, 240_000);
+
   it('an unknown partition is refused with sbatch\'s reason, and nothing is stored', async () => {
     const b = await backend('bad', { partition: 'nosuch' });
     await expect(b.call('sweeps:start', { sweep: { base: BASE, axes: { seed: [1, 2] }, executor: 'slurm' } })).rejects.toThrow(/invalid partition/i);

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { columnsOf, copySetRows } from './copy-sets';
 
 /**
  * Copy a finished cluster run from its job database (`run.db` in the run directory) into the
@@ -16,8 +17,7 @@ export function importClusterRun(db: Database, jobDbPath: string, o: { runId: nu
       | undefined;
     if (!job) throw new Error(`${jobDbPath} holds no run`);
     if (job.status !== 'completed') throw new Error(`the job's run is ${job.status}, not completed`);
-    const cols = (table: string, skip: readonly string[]): string[] =>
-      (db.prepare(`PRAGMA main.table_info(${table})`).all() as { name: string }[]).map((c) => c.name).filter((c) => !skip.includes(c));
+    const cols = (table: string, skip: readonly string[]): string[] => columnsOf(db, table, skip);
     let sets = 0;
     db.transaction(() => {
       // A re-import (a backend that died mid-import) replaces what an earlier one stored.
@@ -30,10 +30,7 @@ export function importClusterRun(db: Database, jobDbPath: string, o: { runId: nu
       const oldSets = db.prepare(`SELECT id FROM ${attached}.sample_sets WHERE run_id = ? ORDER BY id`).all(job.id) as { id: number }[];
       for (const { id: old } of oldSets) {
         const { lastInsertRowid } = db.prepare(`INSERT INTO main.sample_sets (run_id, project_id, ${setCols.join(', ')}) SELECT ?, ?, ${setCols.join(', ')} FROM ${attached}.sample_sets WHERE id = ?`).run(o.runId, o.projectId, old);
-        for (const t of ['samples', 'sample_orders', 'sample_chunks']) {
-          const c = cols(t, ['set_id']);
-          db.prepare(`INSERT INTO main.${t} (set_id, ${c.join(', ')}) SELECT ?, ${c.join(', ')} FROM ${attached}.${t} WHERE set_id = ?`).run(lastInsertRowid, old);
-        }
+        copySetRows(db, attached, old, 'main', Number(lastInsertRowid));
         sets++;
       }
       db.prepare('UPDATE main.runs SET status = ?, backend = ?, cores = ?, started_at = COALESCE(started_at, ?), finished_at = ?, error = NULL WHERE id = ?').run(job.status, job.backend, job.cores, job.started_at, job.finished_at, o.runId);

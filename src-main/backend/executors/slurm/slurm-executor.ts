@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, type RunDto, type RunStatus } from '../../../../contract/api';
 import type { Repositories } from '../../../../db';
-import type { RunSpec } from '../../../../contract/run-spec';
 import type { EventBus } from '../../events';
 import type { CancelOutcome, RunExecutor } from '../executor';
 import { ACTIVE_STATES, sbatch, scancel, squeue, type TaskState } from './commands';
+import { exportRunInputs, storedInputSets } from './export-inputs';
 import { importClusterRun } from './import-run';
 import { outputTail, readClusterEvents, readClusterStatus, runDirFiles, writeClusterJob } from './run-dir';
 import type { SlurmSettings } from './settings';
@@ -53,13 +53,13 @@ export class SlurmExecutor implements RunExecutor {
 
   async submit(runIds: readonly number[]): Promise<void> {
     const runs = runIds.map((id) => this.deps.repos.runs.detail(id)!);
-    for (const r of runs) this.refuseStoredInputs(r.spec, r.id);
     // A fresh token per run: a database recreated at the same path never meets an old run's directory.
     const dirs = runs.map((r) => join(this.root, `run-${r.id}-${randomBytes(4).toString('hex')}`));
     try {
       runs.forEach((r, k) => {
         const job = this.deps.repos.runs.job(r.id)!;
         writeClusterJob(dirs[k]!, { format: 'bgw-cluster-job/1', name: r.name, spec: r.spec, seed: r.seed, molecule: job.molecule, cores: this.settings.cpusPerTask, checkpointEverySeconds: this.settings.checkpointEverySeconds });
+        exportRunInputs(this.deps.repos.db, runDirFiles(dirs[k]!).db, storedInputSets(r.spec));
         this.jobs.upsert(r.id, dirs[k]!);
       });
       await this.sbatchArray(runs.map((r) => r.id), dirs);
@@ -95,13 +95,6 @@ export class SlurmExecutor implements RunExecutor {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.polling;
-  }
-
-  /** Data, a start row or training data from the project database cannot reach a node (the database stays here). */
-  private refuseStoredInputs(spec: RunSpec, runId: number): void {
-    const d = spec.method === 'generator' ? spec.data : undefined;
-    if (d?.source === 'samples' || (d?.source === 'configuration' && typeof d.start === 'object' && d.start !== null && !Array.isArray(d.start)))
-      throw new ApiError('invalid_input', `run ${runId}: the slurm executor runs specs without stored inputs (spec.data reads a sample set of the project database, which stays on this machine); run it locally`);
   }
 
   private sbatchArgs(n: number, tag: string): string[] {
