@@ -1,10 +1,14 @@
-import { createBackend } from '../backend/backend';
+import { createBackend, type Backend } from '../backend/backend';
 import { loadSlurmSettings } from '../backend/executors/slurm/settings';
 import type { CostSettings } from '../backend/scheduler/cost-limits';
 import { generateToken } from '../backend/server/security';
 import { registerDownloads } from '../backend/server/downloads';
 import { startApiServer } from '../backend/server/http';
 import { registerRenderer } from '../backend/server/renderer';
+import { clearUploads, registerUploads, type UploadOptions } from '../backend/server/uploads';
+import { ApiError } from '../../contract/api';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface ServeOptions {
   readonly dbPath: string;
@@ -38,6 +42,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     slurm: o.slurm ? loadSlurmSettings(o.slurm) : undefined,
   });
   const token = generateToken();
+  const uploads = uploadOptions(backend, o.dbPath);
   let server;
   try {
     server = await startApiServer({
@@ -47,8 +52,12 @@ export async function serve(o: ServeOptions): Promise<void> {
       host: o.host,
       port: o.port,
       allowRemote: o.allowRemote,
-      routes: (app) => registerRenderer(app, () => registerDownloads(app, { samples: backend.repos.samples, dbPath: o.dbPath })),
-      isPublic: (path) => !/^\/(api|events|download)(\/|$)/.test(path),
+      routes: async (app) => {
+        await clearUploads(uploads.dir);
+        registerUploads(app, uploads);
+        await registerRenderer(app, () => registerDownloads(app, { samples: backend.repos.samples, dbPath: o.dbPath }));
+      },
+      isPublic: (path) => !/^\/(api|events|download|upload)(\/|$)/.test(path),
     });
   } catch (e) {
     await backend.close();
@@ -64,4 +73,17 @@ export async function serve(o: ServeOptions): Promise<void> {
   process.stderr.write('bgw: stopping (running runs will show as interrupted and can resume)\n');
   await server.close();
   await backend.close();
+}
+
+/** Uploads into a backend's imports: files in `<database>.uploads/` (a temporary folder for an in-memory database). */
+export function uploadOptions(backend: Backend, dbPath: string): UploadOptions {
+  return {
+    dir: dbPath === ':memory:' ? join(tmpdir(), `bgw-uploads-${process.pid}`) : `${dbPath}.uploads`,
+    maxBytes: backend.imports.limit.maxBytes,
+    limitSetting: backend.imports.limit.setting,
+    checkProject: (id) => {
+      if (!backend.repos.projects.get(id)) throw new ApiError('not_found', `project ${id} does not exist`);
+    },
+    start: ({ path, ...r }) => backend.imports.startFile({ ...r, source: { path } }, { owned: true }),
+  };
 }

@@ -1,4 +1,4 @@
-import type { EventMessage } from '../../contract/api';
+import type { EventMessage, ImportJobDto } from '../../contract/api';
 import { connectEvents, createApiClient, type ApiClient } from '../../contract/client';
 
 /**
@@ -45,4 +45,25 @@ export function downloadUrl(setId: number, format: 'csv' | 'pdb', resample?: num
   const q = new URLSearchParams({ setId: String(setId), format, token });
   if (resample) q.set('resample', String(resample));
   return `${location.origin}/download/samples?${q}`;
+}
+
+/** What an upload holds: as `import:file`'s input, less the path (the backend stores the body). */
+export interface UploadQuery {
+  readonly projectId: number;
+  readonly system: { readonly name: string; readonly params?: Record<string, number>; readonly forcefield?: string };
+  readonly format: 'csv' | 'pdb' | 'json';
+  readonly name?: string;
+}
+
+/**
+ * Send a file of any size to the backend's upload route (`PUT /upload/samples`, streamed to disk
+ * there, not through a JSON body): resolves to the import job, which `imports:progress` follows.
+ */
+export async function uploadSamples(file: Blob, q: UploadQuery): Promise<ImportJobDto> {
+  const params = new URLSearchParams({ projectId: String(q.projectId), system: JSON.stringify(q.system), format: q.format });
+  if (q.name) params.set('name', q.name);
+  const res = await fetch(`${location.origin}/upload/samples?${params}`, { method: 'PUT', body: file, headers: { authorization: `Bearer ${token}` } });
+  const body = (await res.json().catch(() => null)) as ImportJobDto | { error?: { message?: string } } | null;
+  if (!res.ok) throw new Error((body as { error?: { message?: string } } | null)?.error?.message ?? `upload failed (HTTP ${res.status})`);
+  return body as ImportJobDto;
 }

@@ -1,4 +1,5 @@
 import { ConnectionState } from './connection.svelte';
+import { ImportsState } from './imports.svelte';
 import { MoleculesState } from './molecules.svelte';
 import { NewRunState } from './new-run.svelte';
 import { ProjectsState } from './projects.svelte';
@@ -17,6 +18,7 @@ export const app = {
   samples: new SamplesState(),
   newRun: new NewRunState(),
   molecules: new MoleculesState(),
+  imports: new ImportsState(),
   sweeps: new SweepsState(),
   ui: new UiState(),
 };

@@ -155,6 +155,29 @@ describe('workbench in the browser', () => {
     await axe('new-run form');
   });
 
+  it('imports a CSV as training data from the form (a streamed upload); the new set becomes data.setId; a malformed file says where', async () => {
+    await page.getByLabel('New project').fill('e2e import');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('button', { name: /^e2e import/ }).click();
+    await nav('New run').click();
+    await page.getByLabel('Preset').selectOption('double-well');
+    if (await page.getByLabel('Run spec JSON').isVisible()) await page.getByRole('button', { name: /JSON/ }).click();
+    await page.getByTestId('field-data.source').selectOption('samples');
+    const rows = Array.from({ length: 50_000 }, (_, i) => `${(i % 2 ? 1.5 : -1.5) + (i % 13) / 50},${(i % 7) / 20}`);
+    await page.getByTestId('data-import').setInputFiles({ name: 'md-frames.csv', mimeType: 'text/csv', buffer: Buffer.from(`x0,x1\n${rows.join('\n')}\n`) });
+    const status = page.getByTestId('data-import-status');
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/Imported md-frames\.csv: 50,000 rows as set #\d+/);
+    const setId = /#(\d+)/.exec((await status.textContent())!)![1]!;
+    await expect.poll(() => page.getByTestId('field-data.setId').inputValue()).toBe(setId);
+    await page.getByTestId('data-import').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('x0,x1\n1,2\n3\n') });
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Import failed' }).textContent(), { timeout: 30_000 }).toMatch(/line 3/);
+    await expect.poll(() => page.getByTestId('field-data.setId').inputValue()).toBe(setId);
+    await axe('new-run form, data import');
+    // Back to the suite's project (the tests after this one read its runs).
+    const back = page.getByRole('button', { name: /^e2e project/ });
+    if (await back.count()) await back.click();
+  });
+
   it('turns a stage into FAB in the form, and the AIS charts fill while it trains from the energy alone', async () => {
     await nav('Runs').click();
     const before = await runIds();

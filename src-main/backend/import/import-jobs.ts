@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { ApiError, type ImportJobDto, type SampleSetDto } from '../../../contract/api';
 import type { SamplesRepo } from '../../../db/repositories/samples';
@@ -41,8 +41,16 @@ export class ImportJobs {
 
   constructor(private readonly o: ImportJobsOptions) {}
 
-  /** Start streaming a file; answers once the file is known to exist and fit the limit. */
-  async startFile(r: ImportRequest & { source: { path: string } }): Promise<ImportJobDto> {
+  /** The largest file an import takes, and the setting that raises it (for errors elsewhere, e.g. uploads). */
+  get limit(): { readonly maxBytes: number; readonly setting: string } {
+    return { maxBytes: this.o.maxBytes, setting: this.o.limitSetting };
+  }
+
+  /**
+   * Start streaming a file; answers once the file is known to exist and fit the limit. `owned`: the
+   * file is the import's (an upload's temporary copy) and is removed when the import ends, however.
+   */
+  async startFile(r: ImportRequest & { source: { path: string } }, o: { owned?: boolean } = {}): Promise<ImportJobDto> {
     const path = r.source.path;
     const info = await stat(path).catch((e: NodeJS.ErrnoException) => {
       throw new ApiError(e.code === 'ENOENT' ? 'not_found' : 'bad_request', `cannot read ${path}: ${e.message}`);
@@ -50,7 +58,9 @@ export class ImportJobs {
     if (!info.isFile()) throw new ApiError('bad_request', `${path} is not a file`);
     if (info.size > this.o.maxBytes)
       throw new ApiError('too_large', `${path} is ${mib(info.size)} MiB; imports take at most ${mib(this.o.maxBytes)} MiB (the setting ${this.o.limitSetting})`);
-    return this.start(r, path, info.size);
+    const dto = this.start(r, path, info.size);
+    if (o.owned) void this.jobs.get(dto.id)!.ended.then(() => rm(path, { force: true }));
+    return dto;
   }
 
   /** Import a text (`import:samples`) in a thread too, and wait for the set. */

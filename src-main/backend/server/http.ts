@@ -4,6 +4,7 @@ import { ApiError, ApiInputs, IMPORT_TEXT_LIMIT, type ApiHandlers, type Channel 
 import { errorReply, invalidInput } from './envelope';
 import { registerEvents, type EventSource } from './events';
 import { allowedHosts, checkRequest, isLoopbackHost, type SecurityPolicy } from './security';
+import { UPLOAD_PATH } from './uploads';
 
 export interface ApiServerOptions {
   readonly handlers: ApiHandlers;
@@ -36,9 +37,11 @@ export const BODY_LIMIT = 2 * IMPORT_TEXT_LIMIT + 1024 * 1024;
 /** Every other call: a spec with 10⁵ explicit coordinates is ~2 MB; more is refused before it is parsed. */
 export const SMALL_BODY_LIMIT = 8 * 1024 * 1024;
 
-/** The body limit of a request's channel (`import:samples` carries file texts). */
+/** The body limit of a request's channel (`import:samples` carries file texts; uploads check the import limit themselves, as they stream). */
 function bodyLimitOf(url: string): number {
-  return url.split('?')[0] === '/api/import:samples' ? BODY_LIMIT : SMALL_BODY_LIMIT;
+  const path = url.split('?')[0];
+  if (path === UPLOAD_PATH) return Infinity;
+  return path === '/api/import:samples' ? BODY_LIMIT : SMALL_BODY_LIMIT;
 }
 
 function tooLarge(url: string, bytes: number): ApiError {
