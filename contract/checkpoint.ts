@@ -35,6 +35,8 @@ export interface CheckpointState {
   readonly batches?: { readonly order: string; readonly pos: number };
   /** Early stopping so far: the step and held-out NLL of the weights in `JobCheckpoint.best`. */
   readonly heldOutBest?: { readonly step: number; readonly nll: number };
+  /** At 'trained': early stopping's report (the result's `training.heldOut`), for a run resumed while sampling. */
+  readonly heldOut?: { readonly bestStep: number; readonly bestNll: number; readonly restored: boolean };
 }
 
 export interface ExploreBuffer {

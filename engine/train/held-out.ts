@@ -64,7 +64,12 @@ export function heldOutNll(flow: Flow, heldOut: Float64Array, tau: number): numb
  * still counts.
  */
 export class BestWeights {
-  private best: { step: number; nll: number; values: Float32Array[] } | null = null;
+  private best: { step: number; nll: number; values: Float32Array[] | null } | null = null;
+
+  /** The best step and NLL so far without their weights (a checkpoint of a run that does not keep them). */
+  remember(step: number, nll: number): void {
+    this.best = { step, nll, values: null };
+  }
 
   /** Keep `flow`'s weights if `nll` beats the best so far; true when it did. */
   offer(flow: Flow, step: number, nll: number): boolean {
@@ -87,7 +92,7 @@ export class BestWeights {
    * whole run, not the best since the resume. Null when none was kept.
    */
   save(): { step: number; nll: number; weights: Uint8Array } | null {
-    if (!this.best) return null;
+    if (!this.best?.values) return null;
     const total = this.best.values.reduce((n, v) => n + v.length, 0);
     const out = new Float32Array(total);
     let at = 0;
@@ -108,7 +113,7 @@ export class BestWeights {
 
   /** Put the best weights back into `flow` (the same architecture); false when none was kept. */
   restore(flow: Flow): boolean {
-    if (!this.best) return false;
+    if (!this.best?.values) return false;
     const values = this.best.values;
     flow.variables().forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(values[i]!, v.shape))));
     return true;

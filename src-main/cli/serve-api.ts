@@ -84,6 +84,6 @@ export function uploadOptions(backend: Backend, dbPath: string): UploadOptions {
     checkProject: (id) => {
       if (!backend.repos.projects.get(id)) throw new ApiError('not_found', `project ${id} does not exist`);
     },
-    start: ({ path, ...r }) => backend.imports.startFile({ ...r, source: { path } }, { owned: true }),
+    start: ({ path, ...r }) => backend.imports.startFile({ ...r, name: r.name ?? `uploaded ${r.format}`, source: { path } }, { owned: true }),
   };
 }

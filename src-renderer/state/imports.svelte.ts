@@ -1,5 +1,5 @@
 import type { EventMessage, ImportJobDto } from '../../contract/api';
-import { uploadSamples, type UploadQuery } from '../lib/api';
+import { api, uploadSamples, type UploadQuery } from '../lib/api';
 
 /** Which import format a file's name says (CSV unless it ends in .pdb/.ent or .json). */
 export function formatOf(fileName: string): UploadQuery['format'] {
@@ -28,21 +28,40 @@ export class ImportsState {
     if (m.event !== 'imports:progress') return;
     if (this.job?.id === m.data.id) this.job = m.data;
     if (m.data.status === 'running') return;
-    this.ended.set(m.data.id, m.data);
+    if (this.uploading) this.ended.set(m.data.id, m.data);
     const wait = this.waiting.get(m.data.id);
     this.waiting.delete(m.data.id);
     wait?.(m.data);
   }
 
+  /** The job's end: from its event, or from `imports:list` (the event stream can drop, and does not replay). */
   private endOf(job: ImportJobDto): Promise<ImportJobDto> {
     const known = job.status !== 'running' ? job : this.ended.get(job.id);
-    return known ? Promise.resolve(known) : new Promise((resolve) => this.waiting.set(job.id, resolve));
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve) => {
+      const done = (d: ImportJobDto): void => {
+        clearInterval(timer);
+        this.waiting.delete(job.id);
+        resolve(d);
+      };
+      this.waiting.set(job.id, done);
+      const timer = setInterval(() => {
+        void api.call('imports:list', {}).then(
+          (list) => {
+            const j = list.find((x) => x.id === job.id);
+            if (j && j.status !== 'running') done(j);
+          },
+          () => {},
+        );
+      }, 3000);
+    });
   }
 
   /** Upload `file` and wait for its import; resolves to the new set's id, or null (the error is in `error`). */
   async upload(file: File, q: Omit<UploadQuery, 'format' | 'name'>): Promise<number | null> {
     this.error = null;
     this.job = null;
+    this.ended.clear();
     this.uploading = true;
     try {
       const job = await uploadSamples(file, { ...q, format: formatOf(file.name), name: file.name.slice(0, 200) || undefined });

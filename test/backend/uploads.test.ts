@@ -76,7 +76,12 @@ describe('PUT /upload/samples', () => {
     const bad = await put({ projectId: String(projectId), system: 'double-well', format: 'xlsx' }, 'x');
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/format/);
-    expect((await put({ projectId: '999', system: 'double-well', format: 'csv' }, 'x0,x1\n1,2\n')).status).toBe(404);
+    // A body that never ends: the refusal arrives all the same (nothing waited for the body).
+    let sent = 0;
+    const endless = () => new ReadableStream<Uint8Array>({ pull: (c) => new Promise((r) => setTimeout(() => r(c.enqueue(new TextEncoder().encode(`${sent++},1\n`))), 5)) });
+    expect((await put({ projectId: '999', system: 'double-well', format: 'csv' }, endless() as BodyInit)).status).toBe(404);
+    expect((await put({ projectId: String(projectId), system: 'double-well', format: 'xlsx' }, endless() as BodyInit)).status).toBe(422);
+    expect(sent).toBeLessThan(5000);
     expect((await put({ projectId: String(projectId), system: '{"name":', format: 'csv' }, 'x')).status).toBe(422);
     expect((await put({ projectId: String(projectId), system: 'double-well', format: 'csv' }, 'x0,x1\n1,2\n', {})).status).toBe(401);
     // A malformed file fails its import (the job says where), and leaves no file either.

@@ -164,7 +164,9 @@ describe('workbench in the browser', () => {
     if (await page.getByLabel('Run spec JSON').isVisible()) await page.getByRole('button', { name: /JSON/ }).click();
     await page.getByTestId('field-data.source').selectOption('samples');
     const rows = Array.from({ length: 50_000 }, (_, i) => `${(i % 2 ? 1.5 : -1.5) + (i % 13) / 50},${(i % 7) / 20}`);
+    const uploaded = page.waitForRequest((r) => r.method() === 'PUT' && new URL(r.url()).pathname === '/upload/samples');
     await page.getByTestId('data-import').setInputFiles({ name: 'md-frames.csv', mimeType: 'text/csv', buffer: Buffer.from(`x0,x1\n${rows.join('\n')}\n`) });
+    await uploaded; // the file went as a streamed body, not as JSON text
     const status = page.getByTestId('data-import-status');
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/Imported md-frames\.csv: 50,000 rows as set #\d+/);
     const setId = /#(\d+)/.exec((await status.textContent())!)![1]!;

@@ -42,8 +42,12 @@ describe('training.heldOut', () => {
   });
 
   it('a run resumed after its best step still ends on that step\'s weights (the checkpoint keeps them); without them it would not', async () => {
-    const straight = await runTrainSample(spec(true), { seed: 2 });
+    let trained: JobCheckpoint | null = null;
+    const straight = await runTrainSample(spec(true), { seed: 2, onCheckpoint: (c) => void (c.phase === 'trained' && (trained = c)) });
     const best = straight.result.training!.heldOut!.bestStep;
+    // Resumed after training (interrupted while sampling): the report is the trained checkpoint's.
+    const afterTraining = await runTrainSample(spec(true), { seed: 2, resume: trained });
+    expect(afterTraining.result.training!.heldOut).toEqual(straight.result.training!.heldOut);
     // Interrupt at the first checkpoint past the best step.
     const ac = new AbortController();
     let saved: JobCheckpoint | null = null;
@@ -62,8 +66,9 @@ describe('training.heldOut', () => {
     const resumed = await runTrainSample(spec(true), { seed: 2, resume: saved });
     expect(resumed.result.training!.heldOut).toEqual(straight.result.training!.heldOut);
     expect(Buffer.from(resumed.flowBytes).equals(Buffer.from(straight.flowBytes))).toBe(true);
-    // The same checkpoint without its kept weights (as before they were saved) ends elsewhere.
-    const forgetful = await runTrainSample(spec(true), { seed: 2, resume: { ...saved!, best: null } });
+    // The same checkpoint without its kept weights (as checkpoints before them were) ends elsewhere.
+    const { heldOutBest: _dropped, ...older } = saved!.state;
+    const forgetful = await runTrainSample(spec(true), { seed: 2, resume: { ...saved!, best: null, state: older } });
     expect(forgetful.result.training!.heldOut!.bestStep).toBeGreaterThan(best);
     expect(Buffer.from(forgetful.flowBytes).equals(Buffer.from(straight.flowBytes))).toBe(false);
   }, 120_000);

@@ -27,7 +27,8 @@ function decodeBatches(b: { order: string; pos: number } | undefined): BatchStat
 export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null, parallel: DataParallel): Promise<TrainSummary> {
   const { spec, system, built, resume, o, emit } = run;
   if (run.sampleOnly || resume?.phase === 'trained') {
-    return { steps: resume!.step, skippedSteps: resume!.state.skippedSteps, seconds: resume!.state.trainSeconds ?? 0, msPerStep: 0, finalLoss: null };
+    const heldOut = resume!.state.heldOut;
+    return { steps: resume!.step, skippedSteps: resume!.state.skippedSteps, seconds: resume!.state.trainSeconds ?? 0, msPerStep: 0, finalLoss: null, ...(heldOut ? { heldOut } : {}) };
   }
   emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
   const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
@@ -56,7 +57,8 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
     onCheckpoint: (p) => {
       const kept = best.save();
       const state = { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}), ...encodeBatches(p.batches), ...(kept ? { heldOutBest: { step: kept.step, nll: kept.nll } } : {}) };
-      snapshot(run, 'train', p.step, state, p.adam, p.sampler ?? null, kept?.weights ?? null);
+      // Without keepBest the weights are never restored: the step and NLL (for the report) suffice.
+      snapshot(run, 'train', p.step, state, p.adam, p.sampler ?? null, run.spec.training.heldOut?.keepBest ? (kept?.weights ?? null) : null);
     },
     onSampler: (p) => {
       lastSampler = p;
@@ -68,7 +70,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   });
   const kept = keepBest(run, best, summary.steps);
   const stages = spec.training.stages.length;
-  snapshot(run, 'trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}) }, null);
+  snapshot(run, 'trained', summary.steps, { stage: stages, stageStep: 0, skippedSteps: summary.skippedSteps, trainSeconds: summary.seconds, ...(ex ? { explore: ex } : {}), ...kept }, null);
   return { ...summary, ...kept, cores: parallel.cores, ...(lastSampler ? { sampler: lastSampler } : {}) };
 }
 
@@ -77,7 +79,10 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
 function resumeBest(run: Run, resumingTraining: boolean): BestWeights {
   const best = new BestWeights();
   const c = run.resume;
-  if (resumingTraining && c?.best && c.state.heldOutBest) best.load(run.built.flow, c.state.heldOutBest.step, c.state.heldOutBest.nll, c.best);
+  const h = c?.state.heldOutBest;
+  if (!resumingTraining || !h) return best;
+  if (c.best) best.load(run.built.flow, h.step, h.nll, c.best);
+  else best.remember(h.step, h.nll);
   return best;
 }
 

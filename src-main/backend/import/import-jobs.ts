@@ -59,7 +59,8 @@ export class ImportJobs {
     if (info.size > this.o.maxBytes)
       throw new ApiError('too_large', `${path} is ${mib(info.size)} MiB; imports take at most ${mib(this.o.maxBytes)} MiB (the setting ${this.o.limitSetting})`);
     const dto = this.start(r, path, info.size);
-    if (o.owned) void this.jobs.get(dto.id)!.ended.then(() => rm(path, { force: true }));
+    // A file that cannot be removed now (still open on Windows, permissions) is cleared at the next server start.
+    if (o.owned) void this.jobs.get(dto.id)!.ended.then(() => rm(path, { force: true })).catch(() => {});
     return dto;
   }
 

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import type { RunSpec } from '../../../../contract/run-spec';
 import { openDatabase, Repositories } from '../../../../db';
@@ -36,11 +37,28 @@ export function exportRunInputs(projectDb: Database, jobDbPath: string, setIds: 
     const c = columnsOf(projectDb, 'sample_sets', ['id', 'project_id', 'run_id', 'import_pid']).join(', ');
     projectDb.transaction(() => {
       for (const id of new Set(setIds)) {
-        projectDb.prepare(`INSERT INTO ${alias}.sample_sets (id, project_id, run_id, ${c}) SELECT id, ?, NULL, ${c} FROM main.sample_sets WHERE id = ?`).run(projectId, id);
+        const { changes } = projectDb.prepare(`INSERT INTO ${alias}.sample_sets (id, project_id, run_id, ${c}) SELECT id, ?, NULL, ${c} FROM main.sample_sets WHERE id = ?`).run(projectId, id);
+        if (changes !== 1) throw new Error(`sample set ${id} no longer exists`);
         copySetRows(projectDb, 'main', id, alias, id);
       }
     })();
   } finally {
     projectDb.prepare(`DETACH DATABASE ${alias}`).run();
   }
+}
+
+/**
+ * `exportRunInputs` off the server's thread, on connections of its own: copying a large set is
+ * seconds of SQLite work per GB, which on the server's connection would stall every API call and
+ * event. An in-memory database has no second connection: copied here.
+ */
+export async function exportRunInputsInThread(projectDb: Database, projectDbPath: string, jobDbPath: string, setIds: readonly number[]): Promise<void> {
+  if (!setIds.length) return;
+  if (projectDbPath === ':memory:') return exportRunInputs(projectDb, jobDbPath, setIds);
+  const worker = new Worker(new URL('./export-inputs-thread-start.mjs', import.meta.url), { workerData: { projectDbPath, jobDbPath, setIds } });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', (m: { ok: true } | { ok: false; error: string }) => (m.ok ? resolve() : reject(new Error(m.error))));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the copy of the run's input sets stopped (thread exit ${code})`)));
+  });
 }

@@ -7,7 +7,7 @@ import type { Repositories } from '../../../../db';
 import type { EventBus } from '../../events';
 import type { CancelOutcome, RunExecutor } from '../executor';
 import { ACTIVE_STATES, sbatch, scancel, squeue, type TaskState } from './commands';
-import { exportRunInputs, storedInputSets } from './export-inputs';
+import { exportRunInputsInThread, storedInputSets } from './export-inputs';
 import { importClusterRun } from './import-run';
 import { outputTail, readClusterEvents, readClusterStatus, runDirFiles, writeClusterJob } from './run-dir';
 import type { SlurmSettings } from './settings';
@@ -56,12 +56,12 @@ export class SlurmExecutor implements RunExecutor {
     // A fresh token per run: a database recreated at the same path never meets an old run's directory.
     const dirs = runs.map((r) => join(this.root, `run-${r.id}-${randomBytes(4).toString('hex')}`));
     try {
-      runs.forEach((r, k) => {
+      for (const [k, r] of runs.entries()) {
         const job = this.deps.repos.runs.job(r.id)!;
         writeClusterJob(dirs[k]!, { format: 'bgw-cluster-job/1', name: r.name, spec: r.spec, seed: r.seed, molecule: job.molecule, cores: this.settings.cpusPerTask, checkpointEverySeconds: this.settings.checkpointEverySeconds });
-        exportRunInputs(this.deps.repos.db, runDirFiles(dirs[k]!).db, storedInputSets(r.spec));
+        await exportRunInputsInThread(this.deps.repos.db, this.deps.dbPath, runDirFiles(dirs[k]!).db, storedInputSets(r.spec));
         this.jobs.upsert(r.id, dirs[k]!);
-      });
+      }
       await this.sbatchArray(runs.map((r) => r.id), dirs);
     } catch (e) {
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
