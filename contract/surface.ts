@@ -16,6 +16,11 @@ export interface SurfaceResult {
   readonly reference: readonly (number | null)[] | null;
   /** Named basins: reweighted population with its bootstrap standard error, against the reference data. */
   readonly basins: readonly BasinPopulation[];
+  /**
+   * Independent draws of `sampling.n` the surface and basins pool (the stored samples and every
+   * fresh draw, `sampling.draws`); absent in results from before draws were pooled (one draw).
+   */
+  readonly draws?: number;
   /** A subsample of the generated points for a scatter plot, weights normalised over the subsample. */
   readonly points: { readonly a: readonly number[]; readonly b: readonly number[]; readonly w: readonly number[] };
   /** The latent interpolation path (`RunResult.path`) projected on the two variables; null without a path. */

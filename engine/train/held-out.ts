@@ -66,6 +66,9 @@ export function heldOutNll(flow: Flow, heldOut: Float64Array, tau: number): numb
 export class BestWeights {
   private best: { step: number; nll: number; values: Float32Array[] | null } | null = null;
 
+  /** `keepWeights` false: track the best step and NLL only (a run that reports them but ends on its last weights). */
+  constructor(private readonly keepWeights = true) {}
+
   /** The best step and NLL so far without their weights (a checkpoint of a run that does not keep them). */
   remember(step: number, nll: number): void {
     this.best = { step, nll, values: null };
@@ -74,7 +77,7 @@ export class BestWeights {
   /** Keep `flow`'s weights if `nll` beats the best so far; true when it did. */
   offer(flow: Flow, step: number, nll: number): boolean {
     if (!Number.isFinite(nll) || (this.best && nll >= this.best.nll)) return false;
-    this.best = { step, nll, values: flow.variables().map((v) => Float32Array.from(v.dataSync() as Float32Array)) };
+    this.best = { step, nll, values: this.keepWeights ? flow.variables().map((v) => Float32Array.from(v.dataSync() as Float32Array)) : null };
     return true;
   }
 

@@ -7,8 +7,9 @@ const pct = (v: number | null, e: number | null): string => (v === null ? '–' 
 
 /** Molecule runs: one line per basin, reweighted population against the reference data (MD), and the explored buffer's fractions. */
 export function basinLines(r: RunResult, indent = ''): string[] {
+  const pooled = (r.surface?.draws ?? 1) > 1 ? `, ${r.surface!.draws} draws` : '';
   const lines = (r.surface?.basins ?? []).map(
-    (b) => `${indent}${b.name.padEnd(8)} ${pct(b.population, b.stderr)} reweighted (raw ${pct(b.rawFraction, null)})${b.reference === null ? '' : `, MD ${pct(b.reference, b.referenceStderr)}`}`,
+    (b) => `${indent}${b.name.padEnd(8)} ${pct(b.population, b.stderr)} reweighted${pooled} (raw ${pct(b.rawFraction, null)})${b.reference === null ? '' : `, MD ${pct(b.reference, b.referenceStderr)}`}`,
   );
   if (r.explore?.basins) lines.push(`${indent}explored buffer: ${r.explore.basins.map((b) => `${b.name} ${pct(b.fraction, null)}`).join(', ')}`);
   return lines;

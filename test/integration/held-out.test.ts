@@ -73,6 +73,32 @@ describe('training.heldOut', () => {
     expect(Buffer.from(forgetful.flowBytes).equals(Buffer.from(straight.flowBytes))).toBe(false);
   }, 120_000);
 
+  it('keepBest false: checkpoints carry the best step and NLL but no weights, and a resumed run reports the same best step', async () => {
+    const straight = await runTrainSample(spec(false), { seed: 2 });
+    const best = straight.result.training!.heldOut!.bestStep;
+    const ac = new AbortController();
+    let saved: JobCheckpoint | null = null;
+    await expect(
+      runTrainSample(spec(false), {
+        seed: 2, signal: ac.signal, checkpointEverySeconds: 0,
+        onCheckpoint: (c) => {
+          if (saved || c.phase !== 'train' || c.step <= best + 20) return;
+          saved = c;
+          ac.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(saved!.state.heldOutBest).toMatchObject({ step: best });
+    expect(saved!.best ?? null).toBeNull();
+    // Every checkpoint after the resume still knows the best step (it was lost once: only a kept copy of the weights carried it).
+    const later: JobCheckpoint[] = [];
+    const resumed = await runTrainSample(spec(false), { seed: 2, resume: saved, checkpointEverySeconds: 0, onCheckpoint: (c) => void (c.phase === 'train' && later.push(c)) });
+    expect(later.length).toBeGreaterThan(0);
+    for (const c of later) expect(c.state.heldOutBest?.step).toBeGreaterThanOrEqual(best);
+    expect(resumed.result.training!.heldOut).toEqual(straight.result.training!.heldOut);
+    expect(Buffer.from(resumed.flowBytes).equals(Buffer.from(straight.flowBytes))).toBe(true);
+  }, 120_000);
+
   it('keepBest false reports the best step but ends on the last weights', async () => {
     const out = await runTrainSample(spec(false), { seed: 2 });
     const h = out.result.training!.heldOut!;

@@ -55,10 +55,12 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
     },
     ...(start ? { start } : {}),
     onCheckpoint: (p) => {
-      const kept = best.save();
-      const state = { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}), ...encodeBatches(p.batches), ...(kept ? { heldOutBest: { step: kept.step, nll: kept.nll } } : {}) };
-      // Without keepBest the weights are never restored: the step and NLL (for the report) suffice.
-      snapshot(run, 'train', p.step, state, p.adam, p.sampler ?? null, run.spec.training.heldOut?.keepBest ? (kept?.weights ?? null) : null);
+      // The step and NLL always (the report, and a resume's "best so far"); the weights only where
+      // keepBest kept them (`resumeBest`), since only then are they restored.
+      const h = best.step !== null && best.nll !== null ? { heldOutBest: { step: best.step, nll: best.nll } } : {};
+      const weights = best.save()?.weights ?? null;
+      const state = { stage: p.stage, stageStep: p.stageStep, skippedSteps: p.skippedSteps, ...(ex ? { explore: ex } : {}), ...encodeBatches(p.batches), ...h };
+      snapshot(run, 'train', p.step, state, p.adam, p.sampler ?? null, weights);
     },
     onSampler: (p) => {
       lastSampler = p;
@@ -77,7 +79,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
 
 /** Early stopping's kept weights: those of the checkpoint a mid-training resume starts from (older checkpoints have none), else none yet. */
 function resumeBest(run: Run, resumingTraining: boolean): BestWeights {
-  const best = new BestWeights();
+  const best = new BestWeights(run.spec.training.heldOut?.keepBest ?? false);
   const c = run.resume;
   const h = c?.state.heldOutBest;
   if (!resumingTraining || !h) return best;

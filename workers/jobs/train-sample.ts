@@ -18,7 +18,7 @@ import { startThreads } from './threads';
 import type { DataParallel } from '../parallel/data-parallel';
 import { assembleResult, type ExploreOutcome } from './assemble-result';
 import { decodeAdam, decodeBuffer } from './checkpoint';
-import type { Emit } from './system-hooks';
+import type { Emit, SurfaceDraw } from './system-hooks';
 import { setUp, snapshot, type Run, type TrainSampleOptions } from './train-setup';
 import { fitSplineDomains, isSplineFlow } from '../../engine/flows/spline/fit-domain';
 import { essFraction } from '../../engine/reweighting';
@@ -56,8 +56,8 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
     // After exploration (one thread's loop); helpers build the flow as the transforms left it.
     threads = await startThreads(run, backend);
     const summary = await trainPhase(run, exploreOutcome, threads);
-    const { samples, draws, sampleSeconds } = await samplePhase(run, threads);
-    const a = analyse(run, samples, spec.sampling.draws > 1 ? draws : null);
+    const { samples, draws, surfaceDraws, sampleSeconds } = await samplePhase(run, threads);
+    const a = analyse(run, samples, spec.sampling.draws > 1 ? draws : null, surfaceDraws);
     const result = assembleResult(spec, o.seed, run.system, backend, run.built, run.data, summary, a.estimates, {
       sampleSeconds,
       totalSeconds: (performance.now() - t0) / 1000,
@@ -112,7 +112,7 @@ async function explorePhase(run: Run): Promise<ExploreOutcome | null> {
 }
 
 /** Samples from the flow at each temperature, in the spec's order. */
-async function samplePhase({ spec, built, system, rng, o, emit }: Run, threads: DataParallel): Promise<{ samples: GeneratedSamples[]; draws: number[][]; sampleSeconds: number }> {
+async function samplePhase({ spec, built, system, rng, o, emit, hooks }: Run, threads: DataParallel): Promise<{ samples: GeneratedSamples[]; draws: number[][]; surfaceDraws: SurfaceDraw[][]; sampleSeconds: number }> {
   emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
   const tSample = performance.now();
   const samples: GeneratedSamples[] = [];
@@ -121,11 +121,18 @@ async function samplePhase({ spec, built, system, rng, o, emit }: Run, threads: 
   for (const tau of spec.sampling.temperatures) samples.push(await sampleFlow(built.flow, system, opts(tau)));
   // Extra draws after the stored ones, so their random numbers do not depend on `draws`.
   const draws = samples.map((s) => [essFraction(s.logw)]);
+  // The fresh draws also feed the surface and basin populations (a few numbers per sample).
+  const surfaceDraws: SurfaceDraw[][] = samples.map(() => []);
   for (let k = 1; k < spec.sampling.draws; k++) {
-    emit({ type: 'phase', phase: 'sample', message: `fresh draw ${k + 1} of ${spec.sampling.draws} for the ESS` });
-    for (const [i, tau] of spec.sampling.temperatures.entries()) draws[i]!.push(essFraction((await sampleFlow(built.flow, system, opts(tau))).logw));
+    emit({ type: 'phase', phase: 'sample', message: `fresh draw ${k + 1} of ${spec.sampling.draws} for the ESS and the surface` });
+    for (const [i, tau] of spec.sampling.temperatures.entries()) {
+      const s = await sampleFlow(built.flow, system, opts(tau));
+      draws[i]!.push(essFraction(s.logw));
+      const d = hooks.surfaceDraw(s);
+      if (d) surfaceDraws[i]!.push(d);
+    }
   }
-  return { samples, draws, sampleSeconds: (performance.now() - tSample) / 1000 };
+  return { samples, draws, surfaceDraws, sampleSeconds: (performance.now() - tSample) / 1000 };
 }
 
 interface Analysis {
@@ -136,7 +143,7 @@ interface Analysis {
 }
 
 /** Reweighted estimates with the independence-sampler cross-check, the latent path, the surface and the buffer's basins. */
-function analyse(run: Run, samples: readonly GeneratedSamples[], draws: number[][] | null): Analysis {
+function analyse(run: Run, samples: readonly GeneratedSamples[], draws: number[][] | null, surfaceDraws: readonly SurfaceDraw[][]): Analysis {
   const { spec, system, hooks, built, rng } = run;
   run.emit({ type: 'phase', phase: 'analyse', message: 'reweighting' });
   const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
@@ -153,7 +160,7 @@ function analyse(run: Run, samples: readonly GeneratedSamples[], draws: number[]
   // Path ends are aligned like the training data: the mixed transform expects aligned configurations.
   const end = (c: typeof spec.analysis.pathFrom): Float64Array => hooks.align(configuration(system, c));
   const path = points >= 2 ? latentPath(built.flow, system, end(spec.analysis.pathFrom), end(spec.analysis.pathTo), points) : null;
-  const surface = hooks.surface(samples, estimates, run.data, spec, rng.stats, path);
+  const surface = hooks.surface(samples, surfaceDraws, estimates, run.data, spec, rng.stats, path);
   const exploreBasins = run.explored ? hooks.exploreBasins(run.explored.buffer) : null;
   return { estimates, path, surface, exploreBasins };
 }
