@@ -18,7 +18,7 @@ function spec(n: number, draws: number): GeneratorSpec {
     sampling: { n, draws },
     analysis: { bins: 36, bootstrap: 10, pathPoints: 0 },
   });
-  if (!r.ok || r.spec.method !== 'generator') throw new Error(r.ok ? 'not a generator spec' : JSON.stringify(r.errors));
+  if (!r.ok || r.spec.method !== 'generator') throw new Error(r.ok ? 'not a generator spec' : JSON.stringify(r.issues));
   return r.spec;
 }
 
