@@ -48,6 +48,8 @@ describe('training.heldOut', () => {
     // Resumed after training (interrupted while sampling): the report is the trained checkpoint's.
     const afterTraining = await runTrainSample(spec(true), { seed: 2, resume: trained });
     expect(afterTraining.result.training!.heldOut).toEqual(straight.result.training!.heldOut);
+    // …and its reference data (made again from the seed) is the uninterrupted run's.
+    expect(afterTraining.reference).toEqual(straight.reference);
     // Interrupt at the first checkpoint past the best step.
     const ac = new AbortController();
     let saved: JobCheckpoint | null = null;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { JobCheckpoint } from '../../contract/checkpoint';
 import { parseRunSpec, type GeneratorSpec } from '../../contract/run-spec';
 import { runTrainSample } from '../../workers/jobs/train-sample';
 
@@ -22,7 +23,8 @@ function spec(n: number, draws: number): GeneratorSpec {
   return r.spec;
 }
 
-const run = (n: number, draws: number) => runTrainSample(spec(n, draws), { seed: 4, inputs: { data: null, start: null, molecule } });
+const run = (n: number, draws: number, o: { resume?: JobCheckpoint | null; onCheckpoint?: (c: JobCheckpoint) => void } = {}) =>
+  runTrainSample(spec(n, draws), { seed: 4, inputs: { data: null, start: null, molecule }, ...o });
 
 describe('pooled draws', () => {
   it('basin populations and the surface pool the stored samples with every fresh draw', async () => {
@@ -42,5 +44,14 @@ describe('pooled draws', () => {
     // …and not one draw's: 900 samples, not 300.
     expect(s.basins.map((b) => Math.round(b.rawFraction * 900) / 900)).toEqual(s.basins.map((b) => b.rawFraction));
     expect(s.basins.some((b, k) => b.rawFraction !== s1.basins[k]!.rawFraction)).toBe(true);
+  }, 180_000);
+
+  it('a run resumed after training (interrupted while sampling) reports the same surface, MD reference included', async () => {
+    let trained: JobCheckpoint | null = null;
+    const straight = await run(300, 3, { onCheckpoint: (c) => void (c.phase === 'trained' && (trained = c)) });
+    const resumed = await run(300, 3, { resume: trained });
+    expect(resumed.result.surface).toEqual(straight.result.surface);
+    expect(resumed.result.surface!.basins[0]!.reference).not.toBeNull();
+    expect(resumed.reference).toEqual(straight.reference);
   }, 180_000);
 });
