@@ -33,7 +33,7 @@ export interface CheckpointState {
   readonly trainSeconds?: number;
   /** The training rows' order this epoch (little-endian Uint32, base64) and the next position in it. */
   readonly batches?: { readonly order: string; readonly pos: number };
-  /** Early stopping so far: the step and held-out NLL of the weights in `JobCheckpoint.best`. */
+  /** Early stopping so far: the best step and held-out NLL (their weights in `JobCheckpoint.best` with `keepBest`, else none). */
   readonly heldOutBest?: { readonly step: number; readonly nll: number };
   /** At 'trained': early stopping's report (the result's `training.heldOut`), for a run resumed while sampling. */
   readonly heldOut?: { readonly bestStep: number; readonly bestNll: number; readonly restored: boolean };

@@ -38,24 +38,15 @@ export function surfaceEstimate(def: SurfaceDef, ab: Float64Array, logw: ArrayLi
   const w = normalizedWeights(logw);
   const inBasin = def.basins.map((b) => Uint8Array.from({ length: n }, (_, i) => Number(b.contains(ab[2 * i]!, ab[2 * i + 1]!))));
   const refStats = reference ? referencePopulations(def, reference, o.referenceBlocks) : null;
+  const boot = bootstrapPopulations(w, inBasin, o.bootstrap, o.rng);
   const basins: BasinPopulation[] = def.basins.map((b, k) => {
     const m = inBasin[k]!;
     let p = 0, raw = 0;
     for (let i = 0; i < n; i++) if (m[i]) ((p += w[i]!), raw++);
-    const boot = new Float64Array(o.bootstrap);
-    for (let r = 0; r < o.bootstrap; r++) {
-      let num = 0, den = 0;
-      for (let i = 0; i < n; i++) {
-        const j = o.rng.int(n);
-        den += w[j]!;
-        if (m[j]) num += w[j]!;
-      }
-      boot[r] = den > 0 ? num / den : Number.NaN;
-    }
     return {
       name: b.name,
       population: p,
-      stderr: finiteStd(boot),
+      stderr: finiteStd(boot[k]!),
       rawFraction: n ? raw / n : 0,
       reference: refStats ? refStats[k]!.mean : null,
       referenceStderr: refStats ? refStats[k]!.stderr : null,
@@ -79,6 +70,27 @@ export function surfaceEstimate(def: SurfaceDef, ab: Float64Array, logw: ArrayLi
     },
     path: null,
   };
+}
+
+/**
+ * Each basin's population in `resamples` bootstrap resamples (each renormalises its weights). One
+ * pass per resample serves every basin: pooled draws make n large (60 000 and more).
+ */
+function bootstrapPopulations(w: Float64Array, inBasin: readonly Uint8Array[], resamples: number, rng: Rng): Float64Array[] {
+  const n = w.length, K = inBasin.length;
+  const out = inBasin.map(() => new Float64Array(resamples));
+  const num = new Float64Array(K);
+  for (let r = 0; r < resamples; r++) {
+    let den = 0;
+    num.fill(0);
+    for (let i = 0; i < n; i++) {
+      const j = rng.int(n), wj = w[j]!;
+      den += wj;
+      for (let k = 0; k < K; k++) if (inBasin[k]![j]) num[k]! += wj;
+    }
+    for (let k = 0; k < K; k++) out[k]![r] = den > 0 ? num[k]! / den : Number.NaN;
+  }
+  return out;
 }
 
 /** −ln p per bin (weights, or counts where `w` is null), shifted to a minimum of 0; null where empty. */

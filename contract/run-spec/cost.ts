@@ -1,3 +1,4 @@
+import { isMoleculeSystem } from '../systems';
 import type { GeneratorSpec } from './generator';
 import type { RunSpec, SpecIssue } from './index';
 
@@ -115,6 +116,8 @@ function generatorCost(spec: GeneratorSpec, xDim: number): CostEstimate {
   const chunk = Math.min(samplingChunk(spec, xDim), n);
   memory.push({ field: 'sampling.n', what: 'generated samples of one temperature (rows, energies, weights, RC, sort orders)', amount: n * (x * (F32 + F64) + 8 * F64) });
   memory.push({ field: 'sampling.chunk', what: 'one sampling pass', amount: chunk * bytesPerRow(spec, xDim, false) });
+  // Molecules pool every draw into the surface: (φ, ψ) and log w per sample, normalised weights, basin masks.
+  if (isMoleculeSystem(spec.system.name) && spec.sampling.draws > 1) memory.push({ field: 'sampling.draws', what: 'every draw\'s surface points and weights', amount: n * spec.sampling.draws * (4 * F64 + 4) });
   // Work: every step costs its launches plus ≈ 6·params FLOP per row (forward, backward, weight gradients).
   const step = (rowsPerStep: number): number => STEP_OVERHEAD_S + (6 * params * rowsPerStep) / FLOP_PER_S;
   const pass = (rows: number): number => STEP_OVERHEAD_S / 3 + (2 * params * rows) / FLOP_PER_S;

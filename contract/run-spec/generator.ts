@@ -234,7 +234,7 @@ export const GeneratorSpecSchema = z
         n: z.number().int().min(10).max(1e7),
         temperatures: distinctTemperatures.default([1]),
         chunk: z.number().int().min(1).max(1e6).default(8192),
-        /** Independent draws of n samples per temperature whose ESS is reported (one ESS has heavy tails); the first is stored. */
+        /** Independent draws of n samples per temperature, each one's ESS reported (one ESS has heavy tails); the first is stored, and a molecule's surface and basins pool them all. */
         draws: z.number().int().min(1).max(20).default(1),
       })
       .strict(),

@@ -80,3 +80,19 @@ describe('every numeric spec field, random and boundary values', () => {
     });
   }
 });
+
+describe('pooled surface draws', () => {
+  const spec = (system: 'alanine-dipeptide' | 'double-well', draws: number) => {
+    const data = system === 'alanine-dipeptide' ? { source: 'md', frames: 100 } : { source: 'metropolis', perState: 100 };
+    const r = parseRunSpec({ system: { name: system }, data, flow: { layers: 'RR', hidden: [16] }, training: { stages: [{ iterations: 10, lr: 1e-3, batch: 32, wML: 1 }] }, sampling: { n: 1e6, draws } });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    return r.spec;
+  };
+  const memory = (system: 'alanine-dipeptide' | 'double-well', draws: number, dim: number) => estimateCost(spec(system, draws), dim);
+  it('a molecule keeps every draw\'s surface points, and the memory estimate counts them (model systems keep none)', () => {
+    const ala = memory('alanine-dipeptide', 20, 66);
+    expect(ala.memory.find((p) => p.field === 'sampling.draws')?.amount).toBe(1e6 * 20 * 36);
+    expect(ala.memoryBytes - memory('alanine-dipeptide', 1, 66).memoryBytes).toBe(1e6 * 20 * 36);
+    expect(memory('double-well', 20, 2).memoryBytes).toBe(memory('double-well', 1, 2).memoryBytes);
+  });
+});

@@ -46,6 +46,7 @@ describe('training.heldOut', () => {
     const straight = await runTrainSample(spec(true), { seed: 2, onCheckpoint: (c) => void (c.phase === 'trained' && (trained = c)) });
     const best = straight.result.training!.heldOut!.bestStep;
     // Resumed after training (interrupted while sampling): the report is the trained checkpoint's.
+    expect(trained).not.toBeNull();
     const afterTraining = await runTrainSample(spec(true), { seed: 2, resume: trained });
     expect(afterTraining.result.training!.heldOut).toEqual(straight.result.training!.heldOut);
     // …and its reference data (made again from the seed) is the uninterrupted run's.

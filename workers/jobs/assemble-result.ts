@@ -93,7 +93,8 @@ export function assembleResult(
       trainSeconds: summary.seconds,
       msPerStep: summary.msPerStep,
       ...(summary.cores ? { cores: summary.cores } : {}),
-      samplesPerSecond: t.sampleSeconds > 0 ? nTotal / t.sampleSeconds : 0,
+      // The sampling time covers every draw, not only the stored one.
+      samplesPerSecond: t.sampleSeconds > 0 ? (nTotal * spec.sampling.draws) / t.sampleSeconds : 0,
       totalSeconds: t.totalSeconds,
     },
     spec,

@@ -1,4 +1,4 @@
-import type { RunResult, TemperatureEstimate } from '../../contract/run-result';
+import type { RunResult } from '../../contract/run-result';
 import type { GeneratorSpec } from '../../contract/run-spec';
 import { moleculeMd } from '../../engine/dynamics/md-data';
 import type { MoleculeSystem } from '../../engine/energies/molecule/system';
@@ -9,7 +9,7 @@ import type { Rng } from '../../engine/rng';
 import type { GeneratedSamples } from '../../engine/sampling';
 import { project, surfaceEstimate } from '../../engine/surface';
 import type { TrainingData } from './assemble-result';
-import type { Emit, MdSpec, RunSystemHooks, SurfaceDraw } from './system-hooks';
+import { surfaceTemperatureIndex, type Emit, type MdSpec, type RunSystemHooks, type SurfaceDraws } from './system-hooks';
 import { fitSplineDomains, isSplineFlow } from '../../engine/flows/spline/fit-domain';
 
 /**
@@ -25,8 +25,8 @@ export function moleculeHooks(system: MoleculeSystem): RunSystemHooks {
     mdData: (d, rng, emit, signal) => mdData(d, system, rng, emit, signal),
     fitMixed,
     exploreStart: (x0, frames, built, rng, emit, signal) => exploreStartMd(system, x0, frames, built, rng, emit, signal),
-    surfaceDraw: (s) => ({ ab: project(system.surface, s.x, system.dim), logw: s.logw }),
-    surface: (samples, extra, estimates, data, spec, rng, path) => surfaceOf(system, samples, extra, estimates, data, spec, rng, path),
+    project: (s) => project(system.surface, s.x, system.dim),
+    surface: (samples, pooled, data, spec, rng, path) => surfaceOf(system, samples, pooled, data, spec, rng, path),
     exploreBasins: (buffer) => basinFractions(system.surface, project(system.surface, buffer, system.dim)),
   };
 }
@@ -85,14 +85,13 @@ function exploreStartMd(system: MoleculeSystem, x0: Float64Array, frames: number
  * like αR by ±0.13 % at 0.6 % in 20 000 samples); pooling k independent draws cuts that by √k, and
  * the weights of all draws share one normaliser, so pooling is a plain self-normalised estimate.
  */
-function surfaceOf(system: MoleculeSystem, samples: readonly GeneratedSamples[], extra: readonly (readonly SurfaceDraw[])[], estimates: readonly TemperatureEstimate[], data: TrainingData | null, spec: GeneratorSpec, rng: Rng, path: RunResult['path']): RunResult['surface'] {
+function surfaceOf(system: MoleculeSystem, samples: readonly GeneratedSamples[], pooled: SurfaceDraws | null, data: TrainingData | null, spec: GeneratorSpec, rng: Rng, path: RunResult['path']): RunResult['surface'] {
   const def = system.surface;
-  if (samples.length === 0) return null;
-  const i = Math.max(0, estimates.findIndex((e) => e.tau === 1));
-  const s = samples[i]!;
-  const draws = [{ ab: project(def, s.x, system.dim), logw: s.logw }, ...(extra[i] ?? [])];
+  const s = samples[surfaceTemperatureIndex(spec.sampling.temperatures)];
+  if (!s) return null;
+  const draws = pooled ?? { ab: project(def, s.x, system.dim), logw: s.logw, draws: 1 };
   const reference = data ? project(def, data.x, system.dim) : null;
-  const surface = surfaceEstimate(def, concat(draws.map((d) => d.ab)), concat(draws.map((d) => d.logw)), reference, {
+  const surface = surfaceEstimate(def, draws.ab, draws.logw, reference, {
     bins: spec.analysis.bins,
     bootstrap: spec.analysis.bootstrap,
     rng,
@@ -100,14 +99,7 @@ function surfaceOf(system: MoleculeSystem, samples: readonly GeneratedSamples[],
     points: Math.min(4000, s.logw.length),
   });
   const onPath = path ? project(def, path.x.flat(), system.dim) : null;
-  return { ...surface, draws: draws.length, path: onPath ? { a: Array.from({ length: onPath.length / 2 }, (_, i) => onPath[2 * i]!), b: Array.from({ length: onPath.length / 2 }, (_, i) => onPath[2 * i + 1]!) } : null };
-}
-
-function concat(parts: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
-  return out;
+  return { ...surface, draws: draws.draws, path: onPath ? { a: Array.from({ length: onPath.length / 2 }, (_, i) => onPath[2 * i]!), b: Array.from({ length: onPath.length / 2 }, (_, i) => onPath[2 * i + 1]!) } : null };
 }
 
 /** Fraction of points (pairs from `project`) in each basin. */

@@ -9,11 +9,16 @@ import type { TrainingData } from './assemble-result';
 export type MdSpec = Extract<NonNullable<GeneratorSpec['data']>, { source: 'md' }>;
 export type Emit = (e: RunEvent) => void;
 
-/** One draw projected on the surface: pairs [a0, b0, a1, b1, …] and each sample's log weight. */
-export interface SurfaceDraw {
+/** Draws projected on the surface: pairs [a0, b0, a1, b1, …] and each sample's log weight. */
+export interface SurfaceDraws {
   readonly ab: Float64Array;
   readonly logw: Float64Array;
+  /** How many draws of `sampling.n` these hold (the stored one first). */
+  readonly draws: number;
 }
+
+/** The temperature the surface is reported at: τ = 1 where sampled, else the first. */
+export const surfaceTemperatureIndex = (temperatures: readonly number[]): number => Math.max(0, temperatures.indexOf(1));
 
 /**
  * The steps of a generator run (train-sample.ts) that depend on what kind of system it runs: a
@@ -33,12 +38,12 @@ export interface RunSystemHooks {
   /** The initial exploration buffer from the start `x0`, fitting the mixed transform on it; undefined: noisy copies of `x0`. */
   exploreStart(x0: Float64Array, frames: number, built: BuiltFlow, rng: Rng, emit: Emit, signal?: AbortSignal): Float32Array | undefined;
   /**
-   * A fresh draw's points on the surface with their log weights, kept (3 numbers a sample, not
-   * the configurations) so the surface and basin populations can use every draw; null: no surface.
+   * A draw's points on the surface (pairs), kept with their log weights (3 numbers a sample, not
+   * the configurations) so the surface and basin populations can pool every draw; null: no surface.
    */
-  surfaceDraw(s: GeneratedSamples): SurfaceDraw | null;
-  /** The 2-D free-energy surface at the primary temperature from the stored samples and the fresh draws there (null: the system reports none). */
-  surface(samples: readonly GeneratedSamples[], extra: readonly (readonly SurfaceDraw[])[], estimates: readonly TemperatureEstimate[], data: TrainingData | null, spec: GeneratorSpec, rng: Rng, path: RunResult['path']): RunResult['surface'];
+  project(s: GeneratedSamples): Float64Array | null;
+  /** The 2-D free-energy surface from every draw at `surfaceTemperatureIndex` (null: the system reports none). */
+  surface(samples: readonly GeneratedSamples[], pooled: SurfaceDraws | null, data: TrainingData | null, spec: GeneratorSpec, rng: Rng, path: RunResult['path']): RunResult['surface'];
   /** Population of each surface basin in the exploration buffer (null: no surface). */
   exploreBasins(buffer: Float32Array): ExploreSummary['basins'];
 }
@@ -54,7 +59,7 @@ export function modelSystemHooks(system: ModelSystem): RunSystemHooks {
     // buildFlow gives a flow a mixed transform only with a topology, which model systems lack.
     fitMixed: () => {},
     exploreStart: () => undefined,
-    surfaceDraw: () => null,
+    project: () => null,
     surface: () => null,
     exploreBasins: () => null,
   };

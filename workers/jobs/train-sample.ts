@@ -18,7 +18,7 @@ import { startThreads } from './threads';
 import type { DataParallel } from '../parallel/data-parallel';
 import { assembleResult, type ExploreOutcome } from './assemble-result';
 import { decodeAdam, decodeBuffer } from './checkpoint';
-import type { Emit, SurfaceDraw } from './system-hooks';
+import { surfaceTemperatureIndex, type Emit, type SurfaceDraws } from './system-hooks';
 import { setUp, snapshot, type Run, type TrainSampleOptions } from './train-setup';
 import { fitSplineDomains, isSplineFlow } from '../../engine/flows/spline/fit-domain';
 import { essFraction } from '../../engine/reweighting';
@@ -56,8 +56,8 @@ export async function runTrainSample(spec: GeneratorSpec, o: TrainSampleOptions)
     // After exploration (one thread's loop); helpers build the flow as the transforms left it.
     threads = await startThreads(run, backend);
     const summary = await trainPhase(run, exploreOutcome, threads);
-    const { samples, draws, surfaceDraws, sampleSeconds } = await samplePhase(run, threads);
-    const a = analyse(run, samples, spec.sampling.draws > 1 ? draws : null, surfaceDraws);
+    const { samples, draws, pooled, sampleSeconds } = await samplePhase(run, threads);
+    const a = analyse(run, samples, spec.sampling.draws > 1 ? draws : null, pooled);
     const result = assembleResult(spec, o.seed, run.system, backend, run.built, run.data, summary, a.estimates, {
       sampleSeconds,
       totalSeconds: (performance.now() - t0) / 1000,
@@ -112,7 +112,7 @@ async function explorePhase(run: Run): Promise<ExploreOutcome | null> {
 }
 
 /** Samples from the flow at each temperature, in the spec's order. */
-async function samplePhase({ spec, built, system, rng, o, emit, hooks }: Run, threads: DataParallel): Promise<{ samples: GeneratedSamples[]; draws: number[][]; surfaceDraws: SurfaceDraw[][]; sampleSeconds: number }> {
+async function samplePhase({ spec, built, system, rng, o, emit, hooks }: Run, threads: DataParallel): Promise<{ samples: GeneratedSamples[]; draws: number[][]; pooled: SurfaceDraws | null; sampleSeconds: number }> {
   emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
   const tSample = performance.now();
   const samples: GeneratedSamples[] = [];
@@ -121,18 +121,22 @@ async function samplePhase({ spec, built, system, rng, o, emit, hooks }: Run, th
   for (const tau of spec.sampling.temperatures) samples.push(await sampleFlow(built.flow, system, opts(tau)));
   // Extra draws after the stored ones, so their random numbers do not depend on `draws`.
   const draws = samples.map((s) => [essFraction(s.logw)]);
-  // The fresh draws also feed the surface and basin populations (a few numbers per sample).
-  const surfaceDraws: SurfaceDraw[][] = samples.map(() => []);
-  for (let k = 1; k < spec.sampling.draws; k++) {
-    emit({ type: 'phase', phase: 'sample', message: `fresh draw ${k + 1} of ${spec.sampling.draws} for the ESS and the surface` });
+  // At the surface's temperature every draw also feeds the surface and basin populations: its
+  // (a, b) and log weights go into one preallocated pool (3 numbers a sample; cost.ts counts them).
+  const at = surfaceTemperatureIndex(spec.sampling.temperatures), n = spec.sampling.n, D = spec.sampling.draws;
+  const first = D > 1 ? hooks.project(samples[at]!) : null;
+  const pooled = first ? { ab: new Float64Array(2 * n * D), logw: new Float64Array(n * D), draws: D } : null;
+  const keep = (k: number, ab: Float64Array, logw: Float64Array): void => void (pooled && (pooled.ab.set(ab, 2 * n * k), pooled.logw.set(logw, n * k)));
+  if (first) keep(0, first, samples[at]!.logw);
+  for (let k = 1; k < D; k++) {
+    emit({ type: 'phase', phase: 'sample', message: `fresh draw ${k + 1} of ${D} for the ESS${pooled ? ' and the surface' : ''}` });
     for (const [i, tau] of spec.sampling.temperatures.entries()) {
       const s = await sampleFlow(built.flow, system, opts(tau));
       draws[i]!.push(essFraction(s.logw));
-      const d = hooks.surfaceDraw(s);
-      if (d) surfaceDraws[i]!.push(d);
+      if (i === at && pooled) keep(k, hooks.project(s)!, s.logw);
     }
   }
-  return { samples, draws, surfaceDraws, sampleSeconds: (performance.now() - tSample) / 1000 };
+  return { samples, draws, pooled, sampleSeconds: (performance.now() - tSample) / 1000 };
 }
 
 interface Analysis {
@@ -143,7 +147,7 @@ interface Analysis {
 }
 
 /** Reweighted estimates with the independence-sampler cross-check, the latent path, the surface and the buffer's basins. */
-function analyse(run: Run, samples: readonly GeneratedSamples[], draws: number[][] | null, surfaceDraws: readonly SurfaceDraw[][]): Analysis {
+function analyse(run: Run, samples: readonly GeneratedSamples[], draws: number[][] | null, pooled: SurfaceDraws | null): Analysis {
   const { spec, system, hooks, built, rng } = run;
   run.emit({ type: 'phase', phase: 'analyse', message: 'reweighting' });
   const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
@@ -160,7 +164,7 @@ function analyse(run: Run, samples: readonly GeneratedSamples[], draws: number[]
   // Path ends are aligned like the training data: the mixed transform expects aligned configurations.
   const end = (c: typeof spec.analysis.pathFrom): Float64Array => hooks.align(configuration(system, c));
   const path = points >= 2 ? latentPath(built.flow, system, end(spec.analysis.pathFrom), end(spec.analysis.pathTo), points) : null;
-  const surface = hooks.surface(samples, surfaceDraws, estimates, run.data, spec, rng.stats, path);
+  const surface = hooks.surface(samples, pooled, run.data, spec, rng.stats, path);
   const exploreBasins = run.explored ? hooks.exploreBasins(run.explored.buffer) : null;
   return { estimates, path, surface, exploreBasins };
 }

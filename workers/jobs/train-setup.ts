@@ -85,11 +85,11 @@ export function setUp(spec: GeneratorSpec, o: TrainSampleOptions, emit: Emit): R
   const resume = o.resume ?? null;
   const sampleOnly = o.sampleOnly === true;
   if (sampleOnly && resume?.phase !== 'trained') throw new Error('sample more needs a finished run with a saved generator');
-  // Generated data (MD, Metropolis) is also the run's reference: the surface's MD columns and the
-  // stored reference set. A run resumed after training makes it again (same seed, same rows) so it
-  // reports what the uninterrupted run would; stored sets are training data only, skipped.
-  const generated = spec.data?.source === 'md' || spec.data?.source === 'metropolis';
-  const needsData = !sampleOnly && (resume?.phase !== 'trained' || generated);
+  // The data is also the run's reference (the surface's MD columns; generated data is stored as
+  // the reference set). A run resumed after training makes it again (same seed, same rows) or
+  // reads the stored set again, so it reports what the uninterrupted run would.
+  const reference = spec.data?.source === 'md' || spec.data?.source === 'metropolis' || spec.data?.source === 'samples';
+  const needsData = !sampleOnly && (resume?.phase !== 'trained' || reference);
   const data = needsData ? makeData(spec, system, hooks, dataRng, emit, o.inputs?.data ?? null, o.signal) : null;
   const built = resume ? deserializeFlow(resume.flow, trainRng) : buildFlow(spec.flow, system.dim, trainRng, hooks.topology);
   if (resume && !sampleOnly) {

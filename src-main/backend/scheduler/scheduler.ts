@@ -202,9 +202,9 @@ export class Scheduler {
   }
 
   /**
-   * The job and the run's molecule (stored with each of its sets). Stored inputs are read only
-   * while training remains: a trained run (or a "sample more" run) samples without them, but every
-   * run of a molecule needs its structure and force field.
+   * The job and the run's molecule (stored with each of its sets). Stored inputs are read while
+   * training remains, and a stored training set also after it (the run's reference); a "sample
+   * more" run samples without them, but every run of a molecule needs its structure and force field.
    */
   private request(runId: number, job: RunJob, cores: number): { request: JobRequest; molecule: MoleculeSource | null } {
     const base = { spec: job.spec, seed: job.seed, cores, checkpointEverySeconds: this.o.checkpointEverySeconds, faults: this.o.faults?.({ runId, spec: job.spec }) };
@@ -216,7 +216,8 @@ export class Scheduler {
       return { request: { ...base, resume: from, sampleOnly: true, inputs: readRunInputs(this.repos.samples, job.spec, molecule, false) }, molecule };
     }
     const resume = this.repos.checkpoints.latest(runId);
-    const inputs = readRunInputs(this.repos.samples, job.spec, molecule, resume?.phase !== 'trained');
+    // After training, a stored training set is still the run's reference (its surface compares with it).
+    const inputs = readRunInputs(this.repos.samples, job.spec, molecule, resume?.phase !== 'trained' || (job.spec.method === 'generator' && job.spec.data?.source === 'samples'));
     return { request: { ...base, resume, sampleOnly: false, inputs }, molecule };
   }
 

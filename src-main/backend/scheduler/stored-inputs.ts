@@ -52,13 +52,13 @@ export function prepareRun(samples: SamplesRepo, spec: RunSpec, limits: CostLimi
 }
 
 /**
- * Read a prepared run's stored inputs as float64 for its job: the molecule's texts, and while
- * training remains (`training`) the training data or the start row. Nothing is re-checked: a set
- * deleted since the run was started fails the run with the set named.
+ * Read a prepared run's stored inputs as float64 for its job: the molecule's texts, and with
+ * `withData` the training data or the start row. Nothing is re-checked: a set deleted since the
+ * run was started fails the run with the set named.
  */
-export function readRunInputs(samples: SamplesRepo, spec: RunSpec, molecule: MoleculeSource | null, training: boolean): JobInputs {
+export function readRunInputs(samples: SamplesRepo, spec: RunSpec, molecule: MoleculeSource | null, withData: boolean): JobInputs {
   const inputs: JobInputs = { data: null, start: null, molecule: molecule ? moleculeResources(molecule) : null };
-  if (spec.method !== 'generator' || !training) return inputs;
+  if (spec.method !== 'generator' || !withData) return inputs;
   const d = spec.data;
   const read = (setId: number, index?: number): Float64Array => {
     if (!samples.getSet(setId)) throw new StoredInputError(index === undefined ? 'data.setId' : 'data.start.setId', `sample set ${setId} no longer exists`);
