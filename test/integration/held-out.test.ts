@@ -23,6 +23,24 @@ function spec(keepBest: boolean): GeneratorSpec {
   return r.spec;
 }
 
+/** Run seed 2 and cancel it at the first checkpoint more than 20 steps past `best`; that checkpoint. */
+async function interruptAfter(keepBest: boolean, best: number): Promise<JobCheckpoint> {
+  const ac = new AbortController();
+  let saved: JobCheckpoint | null = null;
+  await expect(
+    runTrainSample(spec(keepBest), {
+      seed: 2, signal: ac.signal, checkpointEverySeconds: 0,
+      onCheckpoint: (c) => {
+        if (saved || c.phase !== 'train' || c.step <= best + 20) return;
+        saved = c;
+        ac.abort();
+      },
+    }),
+  ).rejects.toMatchObject({ name: 'AbortError' });
+  expect(saved).not.toBeNull();
+  return saved!;
+}
+
 describe('training.heldOut', () => {
   it('checks the held-out NLL at every probe and ends on the best weights', async () => {
     const events: RunEvent[] = [];
@@ -52,18 +70,7 @@ describe('training.heldOut', () => {
     // …and its reference data (made again from the seed) is the uninterrupted run's.
     expect(afterTraining.reference).toEqual(straight.reference);
     // Interrupt at the first checkpoint past the best step.
-    const ac = new AbortController();
-    let saved: JobCheckpoint | null = null;
-    await expect(
-      runTrainSample(spec(true), {
-        seed: 2, signal: ac.signal, checkpointEverySeconds: 0,
-        onCheckpoint: (c) => {
-          if (saved || c.phase !== 'train' || c.step <= best + 20) return;
-          saved = c;
-          ac.abort();
-        },
-      }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
+    const saved = await interruptAfter(true, best);
     expect(saved!.state.heldOutBest!.step).toBe(best);
     expect(saved!.best!.byteLength).toBeGreaterThan(0);
     const resumed = await runTrainSample(spec(true), { seed: 2, resume: saved });
@@ -79,18 +86,7 @@ describe('training.heldOut', () => {
   it('keepBest false: checkpoints carry the best step and NLL but no weights, and a resumed run reports the same best step', async () => {
     const straight = await runTrainSample(spec(false), { seed: 2 });
     const best = straight.result.training!.heldOut!.bestStep;
-    const ac = new AbortController();
-    let saved: JobCheckpoint | null = null;
-    await expect(
-      runTrainSample(spec(false), {
-        seed: 2, signal: ac.signal, checkpointEverySeconds: 0,
-        onCheckpoint: (c) => {
-          if (saved || c.phase !== 'train' || c.step <= best + 20) return;
-          saved = c;
-          ac.abort();
-        },
-      }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
+    const saved = await interruptAfter(false, best);
     expect(saved!.state.heldOutBest).toMatchObject({ step: best });
     expect(saved!.best ?? null).toBeNull();
     // Every checkpoint after the resume still knows the best step (it was lost once: only a kept copy of the weights carried it).
