@@ -41,6 +41,12 @@ export const PARAM_NAMES: Record<SystemName, readonly string[]> = {
   molecule: ['temperature'],
 };
 
+/**
+ * Systems with identical particles (the dimer's solvent), which `system.permutationReduction` can
+ * restrict to one labelling of them (engine/symmetry/permutations.ts).
+ */
+export const PERMUTABLE_SYSTEMS: readonly SystemName[] = ['dimer'];
+
 /** Atoms of the shipped alanine dipeptide (ACE-ALA-NME with hydrogens). */
 export const ALANINE_DIPEPTIDE_ATOMS = 22;
 

@@ -110,7 +110,7 @@ function outputSets(job: JobRequest, spec: GeneratorSpec, r: TrainSampleOutput):
     state: s.state,
   }));
   if (!r.explored && !r.reference) return sets;
-  const system = createSystem(spec.system.name, spec.system.params, job.inputs.molecule);
+  const system = createSystem(spec.system.name, spec.system.params, job.inputs.molecule, { permutationReduction: spec.system.permutationReduction });
   if (r.explored) {
     const n = r.explored.u.length;
     const state = stateIndices(r.explored.rc, system.states);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COMPUTE_CHOICES } from '../compute';
-import { FORCEFIELDS, isMoleculeSystem, PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../systems';
+import { FORCEFIELDS, isMoleculeSystem, PARAM_NAMES, PERMUTABLE_SYSTEMS, SYSTEM_NAMES, type SystemName } from '../systems';
 
 // Schema pieces shared by every run method (generator and umbrella sampling).
 
@@ -54,12 +54,19 @@ export const SystemSchema = z
     forcefield: z.enum(FORCEFIELDS).optional(),
     /** `molecule`: the imported PDB set (its topology) and the row whose coordinates are the structure. */
     structure: SetRowSchema.optional(),
+    /**
+     * Relabel identical particles (the dimer's solvent) into one permutation domain: training data
+     * are relabelled, and generated samples outside the domain weigh nothing (docs/science.md).
+     */
+    permutationReduction: z.boolean().optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
     for (const { key, message } of systemParamIssues(s.name, s.params)) ctx.addIssue({ code: 'custom', path: ['params', key], message });
     if (!isMoleculeSystem(s.name) && s.forcefield !== undefined) ctx.addIssue({ code: 'custom', path: ['forcefield'], message: `${s.name} is not a molecule: it takes no force field` });
     if (s.name === 'molecule' && !s.structure) ctx.addIssue({ code: 'custom', path: ['structure'], message: 'a molecule needs its structure: {"setId": <an imported PDB set>, "index": 0}' });
+    if (s.permutationReduction && !PERMUTABLE_SYSTEMS.includes(s.name)) ctx.addIssue({ code: 'custom', path: ['permutationReduction'], message: `${s.name} has no identical particles (only ${PERMUTABLE_SYSTEMS.join(', ')})` });
+    if (s.permutationReduction && s.name === 'dimer' && (s.params.nSolvent ?? 36) < 2) ctx.addIssue({ code: 'custom', path: ['permutationReduction'], message: 'needs at least 2 solvent particles (params.nSolvent ≥ 2)' });
     if (s.name !== 'molecule' && s.structure) ctx.addIssue({ code: 'custom', path: ['structure'], message: `${s.name} has a built-in structure; "structure" is for system "molecule"` });
   });
 

@@ -29,6 +29,9 @@ export const UmbrellaSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    // Relabelling changes no free-energy difference between RC states, and inside the domain every
+    // Metropolis step would need an assignment: the reference runs on the whole space.
+    if (spec.system.permutationReduction) ctx.addIssue({ code: 'custom', path: ['system', 'permutationReduction'], message: 'umbrella sampling runs on the unreduced system (ΔF along the RC is the same); remove it' });
     // WHAM drops samples outside the analysis bins: a window centred outside them is wasted work.
     const w = spec.umbrella.range;
     const a = spec.analysis.rcRange;

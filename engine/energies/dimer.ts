@@ -62,6 +62,7 @@ export function createDimer(params: DimerParams = {}): ModelSystem {
       };
     })(),
     mcStep: 0.02,
+    ...(nSolvent >= 2 ? { identical: { first: 2, count: nSolvent, spatialDim: 2 } } : {}),
   };
 }
 

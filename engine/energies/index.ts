@@ -3,6 +3,7 @@ import { createDoubleWell } from './double-well';
 import { createMuellerBrown } from './mueller-brown';
 import { createDimer } from './dimer';
 import { createMoleculeSystem } from './molecule/system';
+import { reducePermutations } from '../symmetry/permutations';
 
 import { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName } from '../../contract/systems';
 import type { MoleculeResources } from '../../contract/jobs';
@@ -13,8 +14,14 @@ export { isSystemName, PARAM_NAMES, SYSTEM_NAMES, type SystemName, type Molecule
  * Build a model system by name. Params must be finite numbers among the system's known names.
  * Molecules (`alanine-dipeptide`, `molecule`) also need their structure and force-field texts: the
  * engine reads no files, so the backend passes them (src-main/backend/molecules.ts).
+ * `permutationReduction` restricts a system with identical particles to one labelling of them.
  */
-export function createSystem(name: SystemName, params: Record<string, unknown> = {}, molecule?: MoleculeResources | null): ModelSystem {
+export function createSystem(name: SystemName, params: Record<string, unknown> = {}, molecule?: MoleculeResources | null, options: { permutationReduction?: boolean | undefined } = {}): ModelSystem {
+  const system = createBaseSystem(name, params, molecule);
+  return options.permutationReduction ? reducePermutations(system) : system;
+}
+
+function createBaseSystem(name: SystemName, params: Record<string, unknown>, molecule?: MoleculeResources | null): ModelSystem {
   if (!isSystemName(name)) throw new Error(`unknown system '${String(name)}' (known: ${SYSTEM_NAMES.join(', ')})`);
   const allowed = PARAM_NAMES[name];
   const numeric: Record<string, number> = {};

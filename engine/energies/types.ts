@@ -33,6 +33,22 @@ export interface SurfaceDef {
   readonly basins: readonly { readonly name: string; contains(a: number, b: number): boolean }[];
 }
 
+/** Interchangeable particles: `count` of them from particle `first`, `spatialDim` coordinates each. */
+export interface IdenticalParticles {
+  readonly first: number;
+  readonly count: number;
+  readonly spatialDim: number;
+}
+
+/** A system restricted to one labelling of its identical particles (engine/symmetry/permutations.ts). */
+export interface PermutationReduction {
+  /** Relabel each row (row-major, `dim` columns) into the domain, in place; returns `rows`. */
+  canonicalizeRows(rows: Float64Array, dim: number): Float64Array;
+  contains(x: Float64Array): boolean;
+  /** The same system on the whole space (smooth `energy64`): what data are generated on. */
+  readonly unreduced: ModelSystem;
+}
+
 /**
  * A model system: its tfjs energy, an independent float64 energy for reference sampling and
  * exact checks, its reaction coordinate (RC) and the states defined on that RC.
@@ -59,6 +75,10 @@ export interface ModelSystem extends Energy {
   readonly quadrature?: QuadratureGrid;
   /** Present where a 2-D surface is reported (molecules). */
   readonly surface?: SurfaceDef;
+  /** Present where some particles are identical (the dimer's solvent). */
+  readonly identical?: IdenticalParticles;
+  /** Present where the run reduced those particles' permutations (`system.permutationReduction`). */
+  readonly reduction?: PermutationReduction;
   /** Frees tensors the system holds (molecules: the force field's constant matrices); it stays usable. */
   dispose?(): void;
 }

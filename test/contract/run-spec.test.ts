@@ -155,6 +155,15 @@ describe('parseRunSpec: each error names the bad field', () => {
     expectIssueAt(spec, 'system.name', /double-well/);
   });
 
+  it('system.permutationReduction: the dimer takes it; a system without identical particles and an umbrella run do not', () => {
+    const dimer = { ...minimal(), system: { name: 'dimer', permutationReduction: true } };
+    expect(generator(parseRunSpec(dimer)).system.permutationReduction).toBe(true);
+    expectIssueAt({ ...minimal(), system: { name: 'double-well', permutationReduction: true } }, 'system.permutationReduction', /no identical particles/);
+    expectIssueAt({ ...minimal(), system: { name: 'dimer', params: { nSolvent: 1 }, permutationReduction: true } }, 'system.permutationReduction', /nSolvent ≥ 2/);
+    const umbrella = { method: 'umbrella', system: { name: 'dimer', permutationReduction: true }, umbrella: { k: 400, stepsPerWindow: 1000, stride: 10 } };
+    expectIssueAt(umbrella, 'system.permutationReduction', /unreduced/);
+  });
+
   it('non-numeric system param → system.params.<name>', () => {
     const spec = minimal();
     spec.system.params = { dim: '3' };

@@ -155,6 +155,20 @@ describe('workbench in the browser', () => {
     await axe('new-run form');
   });
 
+  it('offers permutation reduction for the dimer only, and writes it into the spec', async () => {
+    await nav('New run').click();
+    await page.getByLabel('Preset').selectOption('double-well');
+    await expect.poll(() => page.getByTestId('field-system.permutationReduction').count()).toBe(0);
+    await page.getByTestId('field-system.name').selectOption('dimer');
+    await page.getByTestId('field-system.permutationReduction').check();
+    const json = page.getByLabel('Run spec JSON');
+    if (!(await json.isVisible())) await page.getByRole('button', { name: /JSON/ }).click();
+    expect((JSON.parse(await json.inputValue()) as Spec).system).toMatchObject({ name: 'dimer', permutationReduction: true });
+    await page.getByRole('button', { name: /JSON/ }).click();
+    await page.getByTestId('field-system.name').selectOption('double-well');
+    await expect.poll(() => page.getByTestId('field-system.permutationReduction').count()).toBe(0);
+  });
+
   it('imports a CSV as training data from the form (a streamed upload); the new set becomes data.setId; a malformed file says where', async () => {
     await page.getByLabel('New project').fill('e2e import');
     await page.getByRole('button', { name: 'Create' }).click();

@@ -29,7 +29,7 @@ export const surfaceTemperatureIndex = (temperatures: readonly number[]): number
 export interface RunSystemHooks {
   /** What the mixed transform is built from (`buildFlow`); null: the flow cannot have one. */
   readonly topology: MixedTopology | null;
-  /** Configurations as the flow sees them (molecules: rigidly aligned on the Cartesian block). */
+  /** Configurations as the flow sees them (molecules: rigidly aligned on the Cartesian block; a reduced dimer: relabelled). */
   align(x: Float64Array): Float64Array;
   /** `data.source: "md"`: reference data from molecular dynamics, aligned. */
   mdData(d: MdSpec, rng: Rng, emit: Emit, signal?: AbortSignal): TrainingData;
@@ -52,7 +52,8 @@ export interface RunSystemHooks {
 export function modelSystemHooks(system: ModelSystem): RunSystemHooks {
   return {
     topology: null,
-    align: (x) => x,
+    // Identical particles relabelled into the run's permutation domain (the identity without one).
+    align: (x) => system.reduction?.canonicalizeRows(x, system.dim) ?? x,
     mdData: () => {
       throw new Error(`data.source "md" needs a molecule, not ${system.name}`);
     },

@@ -68,7 +68,7 @@ export interface Run {
 /** The system and its hooks, the random streams, the training data (data phase) and the flow, new or resumed. */
 export function setUp(spec: GeneratorSpec, o: TrainSampleOptions, emit: Emit): Run {
   const step = { now: 0 };
-  const base = createSystem(spec.system.name, spec.system.params, o.inputs?.molecule ?? null);
+  const base = createSystem(spec.system.name, spec.system.params, o.inputs?.molecule ?? null, { permutationReduction: spec.system.permutationReduction });
   const failAt = o.faults?.energyThrowsAtStep;
   const system = failAt ? withFault(base, () => step.now + 1 >= failAt, `injected fault: energy threw at training step ${failAt}`) : base;
   // The one place that asks what kind of system this is.
@@ -139,7 +139,8 @@ function makeData(spec: GeneratorSpec, system: ModelSystem, hooks: RunSystemHook
   const d = spec.data;
   emit({ type: 'phase', phase: 'data', message: `Metropolis reference data: ${d.perState} per state` });
   const t = performance.now();
-  const r = metropolisStates(system, {
+  // A reduced system's chains run on the whole space (no assignment per step) and are relabelled after.
+  const r = metropolisStates(system.reduction?.unreduced ?? system, {
     perState: d.perState,
     tau: d.temperature,
     rng,
@@ -147,5 +148,5 @@ function makeData(spec: GeneratorSpec, system: ModelSystem, hooks: RunSystemHook
     burnIn: d.burnIn,
     ...(d.step !== undefined ? { step: d.step } : {}),
   });
-  return { x: r.samples, acceptance: r.acceptance, seconds: (performance.now() - t) / 1000 };
+  return { x: hooks.align(r.samples), acceptance: r.acceptance, seconds: (performance.now() - t) / 1000 };
 }
