@@ -91,6 +91,11 @@ export function samplingChunk(spec: GeneratorSpec, xDim: number): number {
   return Math.max(1, Math.min(spec.sampling.chunk, Math.floor(SAMPLING_PASS_BYTES / bytesPerRow(spec, xDim, false))));
 }
 
+/** Chains per AIS pass at sampling: HMC moves hold a backward pass per row, so the chunk shrinks to fit the same bound. */
+export function aisChunk(spec: GeneratorSpec, xDim: number): number {
+  return Math.max(1, Math.min(spec.sampling.n, samplingChunk(spec, xDim), Math.floor(SAMPLING_PASS_BYTES / bytesPerRow(spec, xDim, true))));
+}
+
 export function estimateCost(spec: RunSpec, xDim: number): CostEstimate {
   return spec.method === 'umbrella' ? umbrellaCost(spec, xDim) : generatorCost(spec, xDim);
 }
@@ -130,6 +135,15 @@ function generatorCost(spec: GeneratorSpec, xDim: number): CostEstimate {
   for (const p of simulationSteps(spec)) work.push({ ...p, amount: p.amount * energySeconds(x) });
   const drawn = n * spec.sampling.temperatures.length * spec.sampling.draws;
   work.push({ field: 'sampling.n', what: 'sampling', amount: (2 * params * drawn) / FLOP_PER_S + drawn * energySeconds(x) });
+  const ais = spec.sampling.ais;
+  if (ais) {
+    // One move: a forward pass (Metropolis) or leapfrog + 1 gradient passes (HMC), and float64 energies.
+    const flopPerMove = ais.kernel === 'hmc' ? (ais.leapfrog + 1) * 6 * params : 2 * params;
+    const chains = drawn + ais.pilotRounds * ais.pilotChains * spec.sampling.temperatures.length;
+    const moves = chains * ais.intermediate * ais.transitions;
+    work.push({ field: 'sampling.ais', what: 'AIS moves at sampling', amount: (moves * flopPerMove) / FLOP_PER_S + moves * energySeconds(x) });
+    memory.push({ field: 'sampling.ais', what: 'AIS chains of one pass (state, proposal, momenta, gradients)', amount: aisChunk(spec, xDim) * (bytesPerRow(spec, xDim, true) + 8 * x * F32 + 12 * F64) });
+  }
   return { memoryBytes: sum(memory), memory, seconds: sum(work), work };
 }
 

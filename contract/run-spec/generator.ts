@@ -25,6 +25,20 @@ const checkLoss = (s: { wML: number; wKL: number; wRC: number; highEnergy: numbe
 };
 
 /** FAB (docs/run-spec.md): AIS from the flow towards p²/q feeding a prioritised replay buffer; trains from the energy alone. */
+/** AIS at sampling: levels, moves per level, the kernel, and the pilot runs that set the fixed step sizes. */
+export const AisSamplingSchema = z
+  .object({
+    intermediate: z.number().int().min(1).max(256),
+    transitions: z.number().int().min(1).max(16).default(1),
+    kernel: z.enum(['metropolis', 'hmc']).default('hmc'),
+    leapfrog: z.number().int().min(1).max(50).default(5),
+    /** Step size every level starts from, before the pilot runs adapt it. */
+    step: positive.max(10).default(0.05),
+    pilotRounds: z.number().int().min(0).max(50).default(5),
+    pilotChains: z.number().int().min(16).max(4096).default(256),
+  })
+  .strict();
+
 const FabSchema = z
   .object({
     intermediate: z.number().int().min(0).max(256).default(8),
@@ -236,6 +250,12 @@ export const GeneratorSpecSchema = z
         chunk: z.number().int().min(1).max(1e6).default(8192),
         /** Independent draws of n samples per temperature, each one's ESS reported (one ESS has heavy tails); the first is stored, and a molecule's surface and basins pool them all. */
         draws: z.number().int().min(1).max(20).default(1),
+        /**
+         * Sample by annealed importance sampling from the flow towards p at each τ (docs/science.md,
+         * "AIS at sampling"): every sample is one AIS chain, its weight the AIS weight. Absent: plain
+         * importance sampling from the flow.
+         */
+        ais: AisSamplingSchema.optional(),
       })
       .strict(),
   })

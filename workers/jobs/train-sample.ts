@@ -1,6 +1,6 @@
 import type { ExploreSummary, RunResult, TemperatureEstimate } from '../../contract/run-result';
 import type { GeneratorSpec } from '../../contract/run-spec';
-import { samplingChunk } from '../../contract/run-spec/cost';
+import { aisChunk, samplingChunk } from '../../contract/run-spec/cost';
 import { xDimOf } from '../../engine/flows/types';
 import type { CheckpointState, ExploreBuffer } from '../../contract/checkpoint';
 import type { ComputeReport } from '../../contract/compute';
@@ -12,6 +12,7 @@ import { latentPath } from '../../engine/interpolation';
 import { bufferStats, explore, type ExploreState } from '../../engine/samplers/explore';
 import { chainDeltaF, independenceIndices } from '../../engine/samplers/independence';
 import { sampleFlow, type GeneratedSamples } from '../../engine/sampling';
+import { pilotSteps, sampleFlowAis } from '../../engine/samplers/ais-sampling';
 import type { TrainSummary } from '../../engine/train/trainer';
 import { trainPhase } from './train-phase';
 import { startThreads } from './threads';
@@ -112,13 +113,15 @@ async function explorePhase(run: Run): Promise<ExploreOutcome | null> {
 }
 
 /** Samples from the flow at each temperature, in the spec's order. */
-async function samplePhase({ spec, built, system, rng, o, emit, hooks }: Run, threads: DataParallel): Promise<{ samples: GeneratedSamples[]; draws: number[][]; pooled: SurfaceDraws | null; sampleSeconds: number }> {
+async function samplePhase(run: Run, threads: DataParallel): Promise<{ samples: GeneratedSamples[]; draws: number[][]; pooled: SurfaceDraws | null; sampleSeconds: number }> {
+  const { spec, built, system, rng, o, emit, hooks } = run;
   emit({ type: 'phase', phase: 'sample', message: `sampling ${spec.sampling.n} per temperature` });
   const tSample = performance.now();
   const samples: GeneratedSamples[] = [];
   const chunk = samplingChunk(spec, xDimOf(built.flow));
   const opts = (tau: number) => ({ n: spec.sampling.n, tau, chunk, rng: rng.sample, forward: threads.forward, ...(o.signal ? { signal: o.signal } : {}) });
-  for (const tau of spec.sampling.temperatures) samples.push(await sampleFlow(built.flow, system, opts(tau)));
+  const draw = aisDraw(run) ?? ((tau: number) => sampleFlow(built.flow, system, opts(tau)));
+  for (const tau of spec.sampling.temperatures) samples.push(await draw(tau));
   // Extra draws after the stored ones, so their random numbers do not depend on `draws`.
   const draws = samples.map((s) => [essFraction(s.logw)]);
   // At the surface's temperature every draw also feeds the surface and basin populations: its
@@ -131,12 +134,33 @@ async function samplePhase({ spec, built, system, rng, o, emit, hooks }: Run, th
   for (let k = 1; k < D; k++) {
     emit({ type: 'phase', phase: 'sample', message: `fresh draw ${k + 1} of ${D} for the ESS${pooled ? ' and the surface' : ''}` });
     for (const [i, tau] of spec.sampling.temperatures.entries()) {
-      const s = await sampleFlow(built.flow, system, opts(tau));
+      const s = await draw(tau);
       draws[i]!.push(essFraction(s.logw));
       if (i === at && pooled) keep(k, hooks.project(s)!, s.logw);
     }
   }
   return { samples, draws, pooled, sampleSeconds: (performance.now() - tSample) / 1000 };
+}
+
+/**
+ * With `sampling.ais`: a draw at τ is AIS from the flow towards p (engine/samplers/ais-sampling.ts),
+ * its step sizes adapted once per τ on pilot chains before the first draw and then fixed. Null: plain sampling.
+ */
+function aisDraw({ spec, built, system, rng, o, emit }: Run): ((tau: number) => Promise<GeneratedSamples>) | null {
+  const a = spec.sampling.ais;
+  if (!a) return null;
+  const chunk = aisChunk(spec, xDimOf(built.flow));
+  const steps = new Map<number, Float64Array>();
+  return async (tau) => {
+    if (!steps.has(tau)) {
+      emit({ type: 'phase', phase: 'sample', message: `AIS at τ=${tau}: ${a.pilotRounds} pilot rounds of ${a.pilotChains} chains set the step sizes` });
+      steps.set(tau, pilotSteps(built.flow, system, a, tau, rng.sample, chunk));
+    }
+    const s = await sampleFlowAis(built.flow, system, { n: spec.sampling.n, tau, chunk, rng: rng.sample, ais: a, steps: steps.get(tau)!, signal: o.signal });
+    const mean = s.acceptance.reduce((x, v) => x + v, 0) / s.acceptance.length;
+    emit({ type: 'phase', phase: 'sample', message: `AIS at τ=${tau}: ${a.intermediate} levels × ${a.transitions} ${a.kernel} moves, mean acceptance ${mean.toFixed(2)}, ESS ${(100 * essFraction(s.logw)).toFixed(2)} %` });
+    return s;
+  };
 }
 
 interface Analysis {
