@@ -24,7 +24,6 @@ const checkLoss = (s: { wML: number; wKL: number; wRC: number; highEnergy: numbe
   if (s.maxEnergy <= s.highEnergy) ctx.addIssue({ code: 'custom', path: ['maxEnergy'], message: 'must be greater than highEnergy' });
 };
 
-/** FAB (docs/run-spec.md): AIS from the flow towards p²/q feeding a prioritised replay buffer; trains from the energy alone. */
 /** AIS at sampling: levels, moves per level, the kernel, and the pilot runs that set the fixed step sizes. */
 export const AisSamplingSchema = z
   .object({
@@ -39,6 +38,7 @@ export const AisSamplingSchema = z
   })
   .strict();
 
+/** FAB (docs/run-spec.md): AIS from the flow towards p²/q feeding a prioritised replay buffer; trains from the energy alone. */
 const FabSchema = z
   .object({
     intermediate: z.number().int().min(0).max(256).default(8),

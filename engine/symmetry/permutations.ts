@@ -79,7 +79,7 @@ export class PermutationDomain {
  * ESS and estimate that reads `energy64` counts only configurations in F (samples outside it weigh
  * nothing), and samplers that use `energy64` stay in it. The reference is state A's start. The
  * differentiable `energy` stays the smooth one (the domain's boundary has no gradient), and data
- * are generated on the unreduced system and relabelled (`reduction.canonicalize`), which is exact
+ * are generated on the unreduced system and relabelled (`reduction.canonicalizeRows`), which is exact
  * and needs no assignment per Metropolis step.
  */
 export function reducePermutations(system: ModelSystem): ModelSystem {
