@@ -1,5 +1,5 @@
 import { isMoleculeSystem } from '../systems';
-import type { GeneratorSpec } from './generator';
+import { essProbeOf, type GeneratorSpec } from './generator';
 import type { RunSpec, SpecIssue } from './index';
 
 /**
@@ -117,6 +117,8 @@ function generatorCost(spec: GeneratorSpec, xDim: number): CostEstimate {
     const pool = s.fab?.bufferSize ?? s.anneal?.samples ?? 0;
     if (pool) memory.push({ field: `training.stages[${i}].${s.fab ? 'fab.bufferSize' : 'anneal.samples'}`, what: 'sampler pool', amount: pool * (x * F32 + 3 * F64) });
   });
+  const probe = essProbeOf(spec);
+  memory.push({ field: 'training.essProbe.samples', what: 'one ESS probe (rows, energies, weights)', amount: probe.samples * (x * F32 + 4 * F64) });
   const n = spec.sampling.n;
   const chunk = Math.min(samplingChunk(spec, xDim), n);
   memory.push({ field: 'sampling.n', what: 'generated samples of one temperature (rows, energies, weights, RC, sort orders)', amount: n * (x * (F32 + F64) + 8 * F64) });
@@ -129,6 +131,7 @@ function generatorCost(spec: GeneratorSpec, xDim: number): CostEstimate {
   let training = 0;
   stages.forEach((s) => (training += stageSteps(s, rows?.n ?? 0) * step(s.batch)));
   work.push({ field: 'training.stages', what: 'training steps', amount: training });
+  if (stages.length) work.push({ field: 'training.essProbe', what: 'ESS probes', amount: (probe.count + 1) * (pass(probe.samples) + probe.samples * energySeconds(x)) });
   // An exploration iteration: one training step, then a latent move (an inverse and a forward pass, float64 energies).
   const e = spec.explore;
   if (e) work.push({ field: 'explore.iterations', what: 'exploration iterations', amount: e.iterations * (step(e.batch) + 2 * pass(e.batch) + e.batch * energySeconds(x)) });

@@ -202,6 +202,13 @@ function checkFlow(flow: { layers: string; spline?: unknown }, ctx: z.Refinement
   if (flow.spline !== undefined && !splines) ctx.addIssue({ code: 'custom', path: ['spline'], message: 'spline settings need Q layers in flow.layers' });
 }
 
+const ESS_PROBE_DEFAULTS = { samples: 512, count: 50 };
+
+/** A run's ESS-probe settings; runs stored before `training.essProbe` existed get its defaults. */
+export function essProbeOf(spec: { training: { essProbe?: { samples: number; count: number } } }): { samples: number; count: number } {
+  return spec.training.essProbe ?? ESS_PROBE_DEFAULTS;
+}
+
 export const GeneratorSpecSchema = z
   .object({
     ...commonFields,
@@ -240,9 +247,18 @@ export const GeneratorSpecSchema = z
           .object({ fraction: positive.max(0.5).default(0.1), keepBest: z.boolean().default(true) })
           .strict()
           .optional(),
+        /**
+         * The "ESS over time" probes: `count` per schedule (and the last step), each the Kish ESS of
+         * `samples` fresh draws at τ = 1. A probe cannot read below 1/samples, so collapsed weights
+         * in many dimensions need larger probes to show how far they collapsed.
+         */
+        essProbe: z
+          .object({ samples: z.number().int().min(64).max(65536).default(512), count: z.number().int().min(1).max(1000).default(50) })
+          .strict()
+          .default(ESS_PROBE_DEFAULTS),
       })
       .strict()
-      .default({ clipNorm: 100, stages: [] }),
+      .default({ clipNorm: 100, stages: [], essProbe: ESS_PROBE_DEFAULTS }),
     sampling: z
       .object({
         n: z.number().int().min(10).max(1e7),

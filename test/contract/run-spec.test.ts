@@ -224,6 +224,19 @@ describe('parseRunSpec: each error names the bad field', () => {
     expectIssueAt(noData, 'training.heldOut', /needs data.source/);
   });
 
+  it('training.essProbe defaults to 50 probes of 512 samples and bounds both', () => {
+    const spec = minimal();
+    expect(generator(parseRunSpec(spec)).training.essProbe).toEqual({ samples: 512, count: 50 });
+    spec.training.essProbe = { samples: 20000 };
+    expect(generator(parseRunSpec(spec)).training.essProbe).toEqual({ samples: 20000, count: 50 });
+    spec.training.essProbe = { samples: 10 };
+    expectIssueAt(spec, 'training.essProbe.samples', /64/);
+    spec.training.essProbe = { samples: 1e6 };
+    expectIssueAt(spec, 'training.essProbe.samples', /65536/);
+    spec.training.essProbe = { count: 0 };
+    expectIssueAt(spec, 'training.essProbe.count', /1/);
+  });
+
   it('a FAB stage needs no data and fills its defaults; an annealing stage counts its rungs', () => {
     const spec = minimal();
     spec.training.stages = [{ iterations: 100, lr: 1e-3, batch: 64, fab: {} }];

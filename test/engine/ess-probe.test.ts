@@ -18,6 +18,8 @@ describe('essProbe', () => {
       expect(probe).toBeCloseTo(essFraction(full.logw), 5);
       expect(probe).toBeGreaterThan(0);
       expect(probe).toBeLessThanOrEqual(1);
+      // Chunked passes draw the same latents and give the same ESS.
+      expect(essProbe(built.flow, system, { n: 512, tau: 1, rng: new Rng(7), chunk: 100 })).toBeCloseTo(probe, 10);
     } finally {
       built.flow.dispose();
     }

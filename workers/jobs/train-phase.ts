@@ -1,7 +1,10 @@
 import type { CheckpointState } from '../../contract/checkpoint';
 import type { SamplerProgress } from '../../contract/progress';
 import type { GeneratorSpec } from '../../contract/run-spec';
+import { samplingChunk } from '../../contract/run-spec/cost';
+import { essProbeOf } from '../../contract/run-spec/generator';
 import { essProbe } from '../../engine/ess-probe';
+import { xDimOf } from '../../engine/flows/types';
 import { BestWeights, heldOutNll } from '../../engine/train/held-out';
 import { train, type BatchState, type TrainSummary } from '../../engine/train/trainer';
 import type { DataParallel } from '../parallel/data-parallel';
@@ -36,6 +39,8 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
   const best = resumeBest(run, start !== undefined);
   let lastSampler: SamplerProgress | undefined;
+  const probe = essProbeOf(spec);
+  const probeChunk = samplingChunk(spec, xDimOf(built.flow));
   const summary = await train({
     flow: built.flow,
     system,
@@ -47,9 +52,9 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
     onProgress: (p) => {
       run.step.now = p.step;
       emit({ type: 'train', ...p });
-      // ESS (and held-out NLL) over time: ~50 probes per schedule, and the last step.
-      if (p.step % Math.max(1, Math.round(p.totalSteps / 50)) === 0 || p.step === p.totalSteps) {
-        emit({ type: 'ess', step: p.step, essFraction: essProbe(built.flow, system, { n: 512, tau: 1, rng: run.rng.ess }) });
+      // ESS (and held-out NLL) over time: `count` probes per schedule, and the last step.
+      if (p.step % Math.max(1, Math.round(p.totalSteps / probe.count)) === 0 || p.step === p.totalSteps) {
+        emit({ type: 'ess', step: p.step, essFraction: essProbe(built.flow, system, { n: probe.samples, tau: 1, rng: run.rng.ess, chunk: probeChunk }) });
         if (run.heldOut) checkHeldOut(run, best, p.step, dataTau);
       }
     },
