@@ -37,10 +37,17 @@ const base = (a: AisSamplingOptions, tau: number, rng: Rng, chunk: number): Omit
   chunk,
 });
 
-/** Per-level step sizes for τ, adapted on `pilotRounds` runs of `pilotChains` chains whose samples are discarded. */
-export function pilotSteps(flow: Flow, system: ModelSystem, a: AisSamplingOptions, tau: number, rng: Rng, chunk: number): Float64Array {
+/**
+ * Per-level step sizes for τ, adapted on `pilotRounds` runs of `pilotChains` chains whose samples
+ * are discarded. A cancel is honoured between rounds (a 76-D HMC pilot round takes about a minute).
+ */
+export async function pilotSteps(flow: Flow, system: ModelSystem, a: AisSamplingOptions, tau: number, rng: Rng, chunk: number, signal?: AbortSignal): Promise<Float64Array> {
   const steps = new Float64Array(a.intermediate).fill(a.step);
-  for (let r = 0; r < a.pilotRounds; r++) ais(flow, system, { ...base(a, tau, rng, chunk), n: a.pilotChains, steps, targetAcceptance: TARGET[a.kernel] });
+  for (let r = 0; r < a.pilotRounds; r++) {
+    await yieldToEventLoop();
+    if (signal?.aborted) throw abortError();
+    ais(flow, system, { ...base(a, tau, rng, chunk), n: a.pilotChains, steps, targetAcceptance: TARGET[a.kernel] });
+  }
   return steps;
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunSpec, type GeneratorSpec } from '../../contract/run-spec';
+import { selectCompute } from '../../engine/compute/select';
+import { createSystem } from '../../engine/energies';
+import { buildFlow } from '../../engine/flows/build';
+import { Rng } from '../../engine/rng';
+import { pilotSteps } from '../../engine/samplers/ais-sampling';
 import { runTrainSample } from '../../workers/jobs/train-sample';
 
 // sampling.ais: each sample is one AIS chain from the flow towards p. On an under-trained
@@ -36,6 +41,26 @@ describe('sampling.ais', () => {
     const s = annealed.samples[0]!;
     expect(s.state.includes(0) && s.state.includes(1)).toBe(true);
     expect(s.logw.every(Number.isFinite)).toBe(true);
+  });
+
+  it('a cancel stops the pilot between its rounds', async () => {
+    await selectCompute({ prefer: 'cpu' });
+    const system = createSystem('double-well');
+    const built = buildFlow({ layers: 'RR', hidden: [8], sScale: 1, whiten: false }, system.dim, new Rng(1));
+    const ac = new AbortController();
+    let calls = 0;
+    // The first energy evaluation cancels: the round under way finishes, the next must not start.
+    const counting = { ...system, energy64: (x: Float64Array) => (++calls === 1 && ac.abort(), system.energy64(x)) };
+    const a = { intermediate: 4, transitions: 1, kernel: 'metropolis' as const, leapfrog: 1, step: 0.5, pilotRounds: 5, pilotChains: 32 };
+    try {
+      await expect(pilotSteps(built.flow, counting, a, 1, new Rng(2), 1024, ac.signal)).rejects.toMatchObject({ name: 'AbortError' });
+      const oneRound = calls;
+      calls = 0;
+      await pilotSteps(built.flow, counting, { ...a, pilotRounds: 1 }, 1, new Rng(2), 1024);
+      expect(oneRound).toBe(calls);
+    } finally {
+      built.flow.dispose();
+    }
   });
 
   it('refuses levels out of range and unknown kernels', () => {

@@ -154,7 +154,7 @@ function aisDraw({ spec, built, system, rng, o, emit }: Run): ((tau: number) => 
   return async (tau) => {
     if (!steps.has(tau)) {
       emit({ type: 'phase', phase: 'sample', message: `AIS at τ=${tau}: ${a.pilotRounds} pilot rounds of ${a.pilotChains} chains set the step sizes` });
-      steps.set(tau, pilotSteps(built.flow, system, a, tau, rng.sample, chunk));
+      steps.set(tau, await pilotSteps(built.flow, system, a, tau, rng.sample, chunk, o.signal));
     }
     const s = await sampleFlowAis(built.flow, system, { n: spec.sampling.n, tau, chunk, rng: rng.sample, ais: a, steps: steps.get(tau)!, signal: o.signal });
     const mean = s.acceptance.reduce((x, v) => x + v, 0) / s.acceptance.length;
