@@ -169,6 +169,31 @@ describe('workbench in the browser', () => {
     await expect.poll(() => page.getByTestId('field-system.permutationReduction').count()).toBe(0);
   });
 
+  it('sets AIS at sampling and the ESS probe from the form; an out-of-range level count is refused at its field', async () => {
+    await nav('New run').click();
+    await page.getByLabel('Preset').selectOption('double-well');
+    const json = page.getByLabel('Run spec JSON');
+    if (await json.isVisible()) await page.getByRole('button', { name: /JSON/ }).click();
+    await expect.poll(() => page.getByTestId('sampling-ais').count()).toBe(0);
+    await page.getByTestId('field-sampler').selectOption('ais');
+    await page.getByTestId('field-sampling.ais.intermediate').fill('300');
+    await expect.poll(() => page.getByTestId('error-sampling.ais.intermediate').textContent()).toMatch(/256/);
+    await page.getByTestId('field-sampling.ais.intermediate').fill('32');
+    await page.getByTestId('field-sampling.ais.kernel').selectOption('metropolis');
+    await expect.poll(() => page.getByTestId('field-sampling.ais.leapfrog').count()).toBe(0);
+    await page.getByTestId('field-training.essProbe.samples').fill('4096');
+    await page.getByRole('button', { name: /JSON/ }).click();
+    const spec = JSON.parse(await json.inputValue()) as Spec;
+    expect(spec.sampling.ais).toEqual({ intermediate: 32, kernel: 'metropolis' });
+    expect(spec.training.essProbe).toEqual({ samples: 4096 });
+    await page.getByRole('button', { name: /JSON/ }).click();
+    await page.getByTestId('field-sampler').selectOption('flow');
+    await expect.poll(() => page.getByTestId('sampling-ais').count()).toBe(0);
+    await page.getByRole('button', { name: /JSON/ }).click();
+    expect((JSON.parse(await json.inputValue()) as Spec).sampling.ais).toBeUndefined();
+    await page.getByRole('button', { name: /JSON/ }).click();
+  });
+
   it('imports a CSV as training data from the form (a streamed upload); the new set becomes data.setId; a malformed file says where', async () => {
     await page.getByLabel('New project').fill('e2e import');
     await page.getByRole('button', { name: 'Create' }).click();
