@@ -108,6 +108,17 @@ export interface TemperatureEstimate {
    * unweighted ΔF with a batch-means error, a cross-check on the reweighted ΔF. Absent for umbrella runs.
    */
   readonly mcmc?: { readonly acceptance: number; readonly deltaF: { readonly value: number; readonly stderr: number } | null };
+  /**
+   * With held-out equilibrium data (`training.heldOut`) at this temperature and plain flow samples:
+   * ΔF by BAR between the flow's samples and those data, state by state, and each state's
+   * KL(p ‖ q) in nats (docs/science.md, "Bidirectional estimates"). Importance weights need on the
+   * order of exp(KL) samples, so a large KL says why the ESS collapsed and that sampling more will not help.
+   */
+  readonly bidirectional?: {
+    readonly deltaF: { readonly value: number | null; readonly stderr: number | null };
+    readonly klForward: { readonly A: number | null; readonly B: number | null };
+    readonly nData: { readonly A: number; readonly B: number };
+  };
   /** Exact quadrature, where the system has it. */
   readonly exact?: { readonly deltaF: number; readonly profile: { readonly F: (number | null)[] } };
   /** Why these estimates should not be trusted, if they should not (empty when they look sound). */

@@ -23,3 +23,11 @@ export function samplerLines(result: Pick<RunResult, 'training'>, indent = ''): 
   const logZ = s.logZ !== undefined ? `, log Z ${s.logZ.toFixed(3)} ± ${(s.logZSe ?? Number.NaN).toFixed(3)}` : '';
   return [`${indent}FAB: last AIS round ESS ${(100 * s.essFraction).toFixed(1)}%, acceptance ${(s.acceptance ?? Number.NaN).toFixed(2)}${logZ}, buffer ${s.bufferSize} rows (mean age ${s.bufferAge.toFixed(1)} rounds)`];
 }
+
+/** With held-out data at the primary temperature: ΔF by BAR and each state's KL(p‖q). */
+export function bidirectionalLines(r: Pick<RunResult, 'tau' | 'temperatures' | 'deltaF'>, indent = ''): string[] {
+  const b = r.temperatures.find((t) => t.tau === r.tau)?.bidirectional;
+  if (!b) return [];
+  const kl = `KL(p‖q) ${r.deltaF.A} ${num(b.klForward.A, 1)}, ${r.deltaF.B} ${num(b.klForward.B, 1)} nats`;
+  return [`${indent}BAR with ${b.nData.A + b.nData.B} held-out rows: ΔF(${r.deltaF.B} − ${r.deltaF.A}) ${num(b.deltaF.value)} ± ${num(b.deltaF.stderr)} kT; ${kl}`];
+}

@@ -14,6 +14,7 @@ import { chainDeltaF, independenceIndices } from '../../engine/samplers/independ
 import { sampleFlow, type GeneratedSamples } from '../../engine/sampling';
 import { pilotSteps, sampleFlowAis } from '../../engine/samplers/ais-sampling';
 import type { TrainSummary } from '../../engine/train/trainer';
+import { heldOutOverlap } from './held-out-overlap';
 import { trainPhase } from './train-phase';
 import { startThreads } from './threads';
 import type { DataParallel } from '../parallel/data-parallel';
@@ -177,7 +178,9 @@ function analyse(run: Run, samples: readonly GeneratedSamples[], draws: number[]
   const [lo, hi] = spec.analysis.rcRange ?? system.rcRange;
   const bins = { min: lo, max: hi, n: spec.analysis.bins };
   const estimates = samples.map((s, i): TemperatureEstimate => {
-    const e = { ...estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: rng.stats }), ...(draws ? { essDraws: draws[i]! } : {}) };
+    const base = { ...estimate(system, s, { bins, bootstrap: spec.analysis.bootstrap, rng: rng.stats }), ...(draws ? { essDraws: draws[i]! } : {}) };
+    const overlap = heldOutOverlap(run, s);
+    const e = { ...base, ...(overlap.bidirectional ? { bidirectional: overlap.bidirectional } : {}), warnings: [...base.warnings, ...(overlap.warning ? [overlap.warning] : [])] };
     // The exact-MCMC cross-check over the same proposals; skipped when no weight is finite.
     if (!s.logw.some(Number.isFinite)) return e;
     const chain = independenceIndices(s.logw, rng.stats);

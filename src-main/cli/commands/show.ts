@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Repositories } from '../../../db';
 import type { RunDto } from '../../../contract/api';
 import { essDrawsOf, type RunResult } from '../../../contract/run-result';
-import { basinLines, num, samplerLines } from '../format';
+import { basinLines, bidirectionalLines, num, samplerLines } from '../format';
 import { databasePath } from '../options';
 
 export function registerShow(program: Command): void {
@@ -35,6 +35,7 @@ function showRun(repos: Repositories, run: RunDto): string {
     if (r.essFraction !== null) lines.push(`  ESS        ${(100 * r.essFraction).toFixed(2)}% of ${r.nSamples}${drawsNote(r)}`);
     const h = r.training?.heldOut;
     if (h) lines.push(`  held out   best NLL ${h.bestNll.toFixed(3)} at step ${h.bestStep} of ${r.training!.steps}${h.restored ? ' (its weights were kept)' : ''}`);
+    lines.push(...bidirectionalLines(r, '  reverse    '));
     lines.push(...samplerLines(r, '  sampler    '));
     lines.push(...basinLines(r, '  basin      '));
     for (const w of r.warnings) lines.push(`  warning    ${w}`);

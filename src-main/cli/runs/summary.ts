@@ -1,5 +1,5 @@
 import { essDrawsOf } from '../../../contract/run-result';
-import { basinLines, samplerLines } from '../format';
+import { basinLines, bidirectionalLines, samplerLines } from '../format';
 import type { RunOutcome } from './follow';
 
 const figure = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(3));
@@ -18,6 +18,7 @@ export function runSummary({ run, result, files }: RunOutcome): string {
     `ΔF(${d.B} − ${d.A}) at τ=${result.tau}: ${figure(d.value)} ± ${figure(d.stderr)} kT${exact}`,
     `${sampling}backend ${result.backend.name}  ·  seed ${result.seed}`,
     ...heldOutLine(result),
+    ...bidirectionalLines(result),
     ...samplerLines(result),
     ...basinLines(result),
     ...files.map((f) => `wrote ${f}`),

@@ -1,0 +1,38 @@
+import type { TemperatureEstimate } from '../../contract/run-result';
+import { bidirectional, dataLogWeights } from '../../engine/bidirectional';
+import type { GeneratedSamples } from '../../engine/sampling';
+import type { Run } from './train-setup';
+
+/** Held-out rows a bidirectional estimate evaluates at most (evenly spaced): one flow pass each. */
+const MAX_ROWS = 20_000;
+
+/**
+ * BAR and each state's KL(p ‖ q) between the flow's samples at τ and the held-out data
+ * (`training.heldOut`), where those data are equilibrium samples at τ and the samples are plain
+ * flow samples (AIS weights are not q's). Undefined otherwise. The warning says when a state's KL
+ * exceeds log n: then n samples cannot be expected to reweight it.
+ */
+export function heldOutOverlap(run: Run, s: GeneratedSamples): { bidirectional?: TemperatureEstimate['bidirectional']; warning?: string } {
+  const { spec, heldOut, built, system } = run;
+  const d = spec.data;
+  const dataTau = d?.source === 'metropolis' || d?.source === 'md' || d?.source === 'samples' ? d.temperature : null;
+  if (!heldOut || spec.sampling.ais || dataTau !== s.tau) return {};
+  const rows = evenlySpaced(heldOut, system.dim, MAX_ROWS);
+  const data = dataLogWeights(built.flow, system, rows, s.tau);
+  const b = bidirectional(s.logw, s.state, data.logw, data.state);
+  const [A, B] = system.states;
+  const kl = { A: b.states[0].klForward, B: b.states[1].klForward };
+  const out = { deltaF: b.deltaF, klForward: kl, nData: { A: b.states[0].nData, B: b.states[1].nData } };
+  const far = ([[A.name, kl.A], [B.name, kl.B]] as const).filter(([, k]) => k !== null && k > Math.log(s.logw.length));
+  if (!far.length) return { bidirectional: out };
+  const list = far.map(([name, k]) => `'${name}' ${k!.toFixed(1)} nats`).join(', ');
+  return { bidirectional: out, warning: `KL(p‖q) against the held-out data at τ=${s.tau}: ${list}; importance sampling needs ~exp(KL) samples, more than the ${s.logw.length} drawn, so the weights cannot be trusted whatever their ESS says` };
+}
+
+function evenlySpaced(x: Float64Array, dim: number, max: number): Float64Array {
+  const n = x.length / dim;
+  if (n <= max) return x;
+  const out = new Float64Array(max * dim);
+  for (let i = 0; i < max; i++) out.set(x.subarray(Math.floor((i * n) / max) * dim, (Math.floor((i * n) / max) + 1) * dim), i * dim);
+  return out;
+}
