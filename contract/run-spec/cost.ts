@@ -137,6 +137,9 @@ function generatorCost(spec: GeneratorSpec, xDim: number): CostEstimate {
   if (e) work.push({ field: 'explore.iterations', what: 'exploration iterations', amount: e.iterations * (step(e.batch) + 2 * pass(e.batch) + e.batch * energySeconds(x)) });
   for (const p of simulationSteps(spec)) work.push({ ...p, amount: p.amount * energySeconds(x) });
   const drawn = n * spec.sampling.temperatures.length * spec.sampling.draws;
+  // The bidirectional estimate: one inverse pass and the energies of up to 20 000 held-out rows.
+  const held = rows && spec.training.heldOut ? Math.min(20_000, Math.ceil(rows.n * spec.training.heldOut.fraction)) : 0;
+  if (held) work.push({ field: 'training.heldOut', what: 'bidirectional estimate on held-out rows', amount: pass(held) + held * energySeconds(x) });
   work.push({ field: 'sampling.n', what: 'sampling', amount: (2 * params * drawn) / FLOP_PER_S + drawn * energySeconds(x) });
   const ais = spec.sampling.ais;
   if (ais) {
