@@ -96,6 +96,9 @@ export function aisChunk(spec: GeneratorSpec, xDim: number): number {
   return Math.max(1, Math.min(spec.sampling.n, samplingChunk(spec, xDim), Math.floor(SAMPLING_PASS_BYTES / bytesPerRow(spec, xDim, true))));
 }
 
+/** Held-out rows a run's bidirectional estimate evaluates at most (evenly spaced): one flow pass each. */
+export const BIDIRECTIONAL_MAX_ROWS = 20_000;
+
 export function estimateCost(spec: RunSpec, xDim: number): CostEstimate {
   return spec.method === 'umbrella' ? umbrellaCost(spec, xDim) : generatorCost(spec, xDim);
 }
@@ -137,8 +140,8 @@ function generatorCost(spec: GeneratorSpec, xDim: number): CostEstimate {
   if (e) work.push({ field: 'explore.iterations', what: 'exploration iterations', amount: e.iterations * (step(e.batch) + 2 * pass(e.batch) + e.batch * energySeconds(x)) });
   for (const p of simulationSteps(spec)) work.push({ ...p, amount: p.amount * energySeconds(x) });
   const drawn = n * spec.sampling.temperatures.length * spec.sampling.draws;
-  // The bidirectional estimate: one inverse pass and the energies of up to 20 000 held-out rows.
-  const held = rows && spec.training.heldOut ? Math.min(20_000, Math.ceil(rows.n * spec.training.heldOut.fraction)) : 0;
+  // The bidirectional estimate: one inverse pass and the energies of up to BIDIRECTIONAL_MAX_ROWS held-out rows.
+  const held = rows && spec.training.heldOut ? Math.min(BIDIRECTIONAL_MAX_ROWS, Math.ceil(rows.n * spec.training.heldOut.fraction)) : 0;
   if (held) work.push({ field: 'training.heldOut', what: 'bidirectional estimate on held-out rows', amount: pass(held) + held * energySeconds(x) });
   work.push({ field: 'sampling.n', what: 'sampling', amount: (2 * params * drawn) / FLOP_PER_S + drawn * energySeconds(x) });
   const ais = spec.sampling.ais;

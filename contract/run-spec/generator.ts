@@ -209,6 +209,12 @@ export function essProbeOf(spec: { training: { essProbe?: { samples: number; cou
   return spec.training.essProbe ?? ESS_PROBE_DEFAULTS;
 }
 
+/** The temperature of a run's reference data (Metropolis, MD or a stored set); null without such data. */
+export function referenceDataTau(spec: { data?: { source: string; temperature?: number } | undefined }): number | null {
+  const d = spec.data;
+  return d && (d.source === 'metropolis' || d.source === 'md' || d.source === 'samples') ? (d.temperature ?? null) : null;
+}
+
 export const GeneratorSpecSchema = z
   .object({
     ...commonFields,

@@ -1,10 +1,9 @@
 import type { TemperatureEstimate } from '../../contract/run-result';
+import { BIDIRECTIONAL_MAX_ROWS } from '../../contract/run-spec/cost';
+import { referenceDataTau } from '../../contract/run-spec/generator';
 import { bidirectional, dataLogWeights } from '../../engine/bidirectional';
 import type { GeneratedSamples } from '../../engine/sampling';
 import type { Run } from './train-setup';
-
-/** Held-out rows a bidirectional estimate evaluates at most (evenly spaced): one flow pass each. */
-const MAX_ROWS = 20_000;
 
 /**
  * BAR and each state's KL(p ‖ q) between the flow's samples at τ and the held-out data
@@ -14,10 +13,8 @@ const MAX_ROWS = 20_000;
  */
 export function heldOutOverlap(run: Run, s: GeneratedSamples): { bidirectional?: TemperatureEstimate['bidirectional']; warning?: string } {
   const { spec, heldOut, built, system } = run;
-  const d = spec.data;
-  const dataTau = d?.source === 'metropolis' || d?.source === 'md' || d?.source === 'samples' ? d.temperature : null;
-  if (!heldOut || spec.sampling.ais || dataTau !== s.tau) return {};
-  const rows = evenlySpaced(heldOut, system.dim, MAX_ROWS);
+  if (!heldOut || spec.sampling.ais || referenceDataTau(spec) !== s.tau) return {};
+  const rows = evenlySpaced(heldOut, system.dim, BIDIRECTIONAL_MAX_ROWS);
   const data = dataLogWeights(built.flow, system, rows, s.tau);
   const b = bidirectional(s.logw, s.state, data.logw, data.state);
   const [A, B] = system.states;

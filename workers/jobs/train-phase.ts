@@ -2,7 +2,7 @@ import type { CheckpointState } from '../../contract/checkpoint';
 import type { SamplerProgress } from '../../contract/progress';
 import type { GeneratorSpec } from '../../contract/run-spec';
 import { samplingChunk } from '../../contract/run-spec/cost';
-import { essProbeOf } from '../../contract/run-spec/generator';
+import { essProbeOf, referenceDataTau } from '../../contract/run-spec/generator';
 import { essProbe } from '../../engine/ess-probe';
 import { xDimOf } from '../../engine/flows/types';
 import { BestWeights, heldOutNll } from '../../engine/train/held-out';
@@ -36,7 +36,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   emit({ type: 'phase', phase: 'train', message: `training ${spec.flow.layers} (${spec.flow.hidden.join('×')})` });
   const ex = exploreOutcome ? { ...exploreState(exploreOutcome, spec), done: true } : undefined;
   const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null, sampler: resume.sampler ?? null, batches: decodeBatches(resume.state.batches) } : undefined;
-  const dataTau = spec.data?.source === 'metropolis' || spec.data?.source === 'md' || spec.data?.source === 'samples' ? spec.data.temperature : (spec.explore?.tau ?? 1);
+  const dataTau = referenceDataTau(spec) ?? spec.explore?.tau ?? 1;
   const best = resumeBest(run, start !== undefined);
   let lastSampler: SamplerProgress | undefined;
   const probe = essProbeOf(spec);
