@@ -3,7 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { spawnBackend } from '../../src-main/electron/backend-process';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -35,6 +36,16 @@ export async function startWorkbench(workers = 2): Promise<Workbench> {
   if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) throw new Error('the renderer is not built: npm test runs `npm run build` first');
   const b = await spawnBackend({ node: process.execPath, args: ['--db', db, '--workers', String(workers)] });
   return { url: b.url.href, child: b.child, close: () => b.stop() };
+}
+
+/**
+ * Choose a file in a file input once it is enabled. Playwright's setInputFiles does not wait for
+ * that, and the import inputs stay disabled until the project has loaded (or while an import runs):
+ * on a loaded host a file set before then was dropped, and the test waited for an import that never began.
+ */
+export async function chooseFile(input: Locator, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+  await expect.poll(() => input.isEnabled(), { message: 'the file input never became enabled' }).toBe(true);
+  await input.setInputFiles(file);
 }
 
 /** Count of points a chart has drawn (LineChart exposes it as data-points). */

@@ -5,7 +5,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../contract/client';
-import { launchBrowser, nonBlankShare, RESULTS, startWorkbench, type Workbench } from './harness';
+import { chooseFile, launchBrowser, nonBlankShare, RESULTS, startWorkbench, type Workbench } from './harness';
 
 // A molecule end to end: an alanine-dipeptide run started through the API on a real `bgw serve`,
 // then its Ramachandran plot and 3-D structures in Debian's Chromium.
@@ -122,7 +122,7 @@ describe('molecules in the browser', () => {
     await nav.getByRole('button', { name: 'New run' }).click();
     await page.getByTestId('field-system.name').selectOption('molecule');
     const pdb = readFileSync('data/molecules/alanine-dipeptide.pdb', 'utf8');
-    await page.getByTestId('molecule-import').setInputFiles({ name: 'my-peptide.pdb', mimeType: 'chemical/x-pdb', buffer: Buffer.from(pdb) });
+    await chooseFile(page.getByTestId('molecule-import'), { name: 'my-peptide.pdb', mimeType: 'chemical/x-pdb', buffer: Buffer.from(pdb) });
     await expect.poll(async () => (await api.call('samples:sets', { projectId: project.id })).filter((s) => s.molecule).length).toBe(1);
     const [set] = (await api.call('samples:sets', { projectId: project.id })).filter((s) => s.molecule);
     await expect.poll(() => page.getByTestId('field-system.structure.setId').inputValue()).toBe(String(set!.id));
@@ -131,7 +131,7 @@ describe('molecules in the browser', () => {
     // The same file with ALA's CA renamed: nothing is stored, and the message names the residue.
     const bad = pdb.replace(/^(ATOM {2}.{6}) CA (.*ALA)/m, '$1 CX $2');
     expect(bad).not.toBe(pdb);
-    await page.getByTestId('molecule-import').setInputFiles({ name: 'bad.pdb', mimeType: 'chemical/x-pdb', buffer: Buffer.from(bad) });
+    await chooseFile(page.getByTestId('molecule-import'), { name: 'bad.pdb', mimeType: 'chemical/x-pdb', buffer: Buffer.from(bad) });
     await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Import failed' }).textContent()).toMatch(/ALA.*CA/);
     expect((await api.call('samples:sets', { projectId: project.id })).filter((s) => s.molecule)).toHaveLength(1);
     await axe('new-run form, molecule');

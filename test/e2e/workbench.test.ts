@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chartPoints, launchBrowser, nonBlankShare, RESULTS, startWorkbench, type Workbench } from './harness';
+import { chartPoints, chooseFile, launchBrowser, nonBlankShare, RESULTS, startWorkbench, type Workbench } from './harness';
 
 // The workbench in Debian's Chromium against `bgw serve` on a fresh temporary database: what a
 // user does, checked on what the page shows and on the files it saves.
@@ -204,13 +204,13 @@ describe('workbench in the browser', () => {
     await page.getByTestId('field-data.source').selectOption('samples');
     const rows = Array.from({ length: 50_000 }, (_, i) => `${(i % 2 ? 1.5 : -1.5) + (i % 13) / 50},${(i % 7) / 20}`);
     const uploaded = page.waitForRequest((r) => r.method() === 'PUT' && new URL(r.url()).pathname === '/upload/samples');
-    await page.getByTestId('data-import').setInputFiles({ name: 'md-frames.csv', mimeType: 'text/csv', buffer: Buffer.from(`x0,x1\n${rows.join('\n')}\n`) });
+    await chooseFile(page.getByTestId('data-import'), { name: 'md-frames.csv', mimeType: 'text/csv', buffer: Buffer.from(`x0,x1\n${rows.join('\n')}\n`) });
     await uploaded; // the file went as a streamed body, not as JSON text
     const status = page.getByTestId('data-import-status');
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/Imported md-frames\.csv: 50,000 rows as set #\d+/);
     const setId = /#(\d+)/.exec((await status.textContent())!)![1]!;
     await expect.poll(() => page.getByTestId('field-data.setId').inputValue()).toBe(setId);
-    await page.getByTestId('data-import').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('x0,x1\n1,2\n3\n') });
+    await chooseFile(page.getByTestId('data-import'), { name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('x0,x1\n1,2\n3\n') });
     await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Import failed' }).textContent(), { timeout: 30_000 }).toMatch(/line 3/);
     await expect.poll(() => page.getByTestId('field-data.setId').inputValue()).toBe(setId);
     await axe('new-run form, data import');
