@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { bar } from './bar';
 import { evaluateRows } from './evaluate';
 import type { ModelSystem } from './energies/types';
-import { xDimOf, type Flow } from './flows/types';
+import { flowLogDensity } from './flows/density';
+import type { Flow } from './flows/types';
 
 /**
  * Both directions between the flow and p, state by state (docs/science.md, "Bidirectional
@@ -58,24 +58,16 @@ function pick(v: ArrayLike<number>, state: ArrayLike<number>, s: number): number
 
 /**
  * −u/τ + |z|²/(2τ) − log|det J_xz(x)| of each data row with z = F_xz(x): the log weight a flow
- * sample at x would carry (engine/reweighting.ts `logWeights`, same constant), and each row's state.
+ * sample at x would carry (engine/reweighting.ts `logWeights`, same constant: log q_τ without its
+ * normalisation), and each row's state.
  */
 export function dataLogWeights(flow: Flow, system: ModelSystem, x: Float64Array, tau: number, chunk = 4096): { logw: Float64Array; state: Int8Array } {
-  const dim = xDimOf(flow);
-  const n = x.length / dim;
   const { u, state } = evaluateRows(system, x);
-  const logw = new Float64Array(n);
-  for (let a = 0; a < n; a += chunk) {
-    const m = Math.min(chunk, n - a);
-    tf.tidy(() => {
-      const r = flow.inverse(tf.tensor2d(Float32Array.from(x.subarray(a * dim, (a + m) * dim)), [m, dim]));
-      const zz = tf.sum(tf.square(r.z), 1).dataSync();
-      const ld = r.logDet.dataSync();
-      for (let i = 0; i < m; i++) {
-        const lw = -u[a + i]! / tau + zz[i]! / (2 * tau) - ld[i]!;
-        logw[a + i] = Number.isFinite(u[a + i]!) && !Number.isNaN(lw) ? lw : -Infinity;
-      }
-    });
-  }
+  const logQ = flowLogDensity(flow, Float32Array.from(x), tau, chunk);
+  const logNorm = 0.5 * flow.dim * Math.log(2 * Math.PI * tau);
+  const logw = logQ.map((lq, i) => {
+    const lw = -u[i]! / tau - lq - logNorm;
+    return Number.isFinite(u[i]!) && !Number.isNaN(lw) ? lw : -Infinity;
+  });
   return { logw, state };
 }

@@ -1,9 +1,10 @@
 import type { ModelSystem } from '../energies/types';
+import { flowLogDensity } from '../flows/density';
 import { xDimOf, type Flow } from '../flows/types';
 import type { Rng } from '../rng';
 import { ais } from '../samplers/ais';
 import { ReplayBuffer } from './replay-buffer';
-import { flowLogDensity, mlStage, packState, unpackState, type OnSampler, type RunStep, type SampledStage } from './sampled-stage';
+import { mlStage, packState, unpackState, type OnSampler, type RunStep, type SampledStage } from './sampled-stage';
 import type { FabSettings, Stage } from './schedule';
 import type { StepResult } from './step';
 

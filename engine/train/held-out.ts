@@ -40,16 +40,23 @@ export function splitHeldOut(x: Float64Array, dim: number, fraction: number): He
 export const MAX_CHECK_ROWS = 4096;
 const CHUNK = 1024;
 
+/** Up to `max` rows of row-major `x`, evenly spaced (all of them where there are no more): the same rows every call. */
+export function evenlySpacedRows(x: Float64Array, dim: number, max: number): Float64Array {
+  const n = x.length / dim;
+  if (n <= max) return x;
+  const out = new Float64Array(max * dim);
+  for (let i = 0; i < max; i++) {
+    const r = Math.floor((i * n) / max);
+    out.set(x.subarray(r * dim, (r + 1) * dim), i * dim);
+  }
+  return out;
+}
+
 /** Mean negative log-likelihood (the ML loss at `tau`) of up to `MAX_CHECK_ROWS` held-out rows. */
 export function heldOutNll(flow: Flow, heldOut: Float64Array, tau: number): number {
   const dim = xDimOf(flow);
-  const n = heldOut.length / dim;
-  const take = Math.min(n, MAX_CHECK_ROWS);
-  const rows = new Float32Array(take * dim);
-  for (let i = 0; i < take; i++) {
-    const r = Math.floor((i * n) / take);
-    for (let j = 0; j < dim; j++) rows[i * dim + j] = heldOut[r * dim + j]!;
-  }
+  const rows = Float32Array.from(evenlySpacedRows(heldOut, dim, MAX_CHECK_ROWS));
+  const take = rows.length / dim;
   let sum = 0;
   for (let start = 0; start < take; start += CHUNK) {
     const m = Math.min(CHUNK, take - start);

@@ -1,6 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { SamplerProgress } from '../../contract/progress';
-import { xDimOf, type Flow } from '../flows/types';
 import type { Stage } from './schedule';
 import type { StepResult } from './step';
 
@@ -29,25 +27,6 @@ export type OnSampler = (p: SamplerProgress) => void;
 /** The loss stage of an ML step on the stage's batch (base N(0, I): the batch's τ is 1). */
 export function mlStage(s: Stage): Stage {
   return { ...s, fab: undefined, anneal: undefined, wML: 1, wKL: 0, wRC: 0 };
-}
-
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** log q_x(x) = log N(F_xz(x); 0, I) + log|det J_xz(x)| for each row, in chunks, float64 out. */
-export function flowLogDensity(flow: Flow, x: Float32Array, chunk = 4096): Float64Array {
-  const xDim = xDimOf(flow);
-  const n = x.length / xDim;
-  const out = new Float64Array(n);
-  for (let a = 0; a < n; a += chunk) {
-    const m = Math.min(chunk, n - a);
-    tf.tidy(() => {
-      const r = flow.inverse(tf.tensor2d(x.subarray(a * xDim, (a + m) * xDim), [m, xDim]));
-      const zz = tf.sum(tf.square(r.z), 1).dataSync();
-      const ld = r.logDet.dataSync();
-      for (let i = 0; i < m; i++) out[a + i] = -0.5 * zz[i]! - flow.dim * HALF_LOG_2PI + ld[i]!;
-    });
-  }
-  return out;
 }
 
 /** A runner's state as bytes: a little-endian length, its JSON metadata, then its buffer bytes. */

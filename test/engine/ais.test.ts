@@ -11,7 +11,7 @@ import { ais, logMeanExp } from '../../engine/samplers/ais';
 import { hmcMove } from '../../engine/samplers/latent-hmc';
 import { evaluate } from '../../engine/samplers/latent-path';
 import { ReplayBuffer } from '../../engine/train/replay-buffer';
-import { flowLogDensity } from '../../engine/train/sampled-stage';
+import { flowLogDensity } from '../../engine/flows/density';
 
 beforeAll(async () => {
   await selectCompute({ prefer: 'wasm', env: {} });

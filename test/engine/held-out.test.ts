@@ -4,7 +4,7 @@ import { selectCompute } from '../../engine/compute/select';
 import { buildFlow } from '../../engine/flows/build';
 import { mlLoss } from '../../engine/losses';
 import { Rng } from '../../engine/rng';
-import { BestWeights, heldOutNll, SEGMENTS, splitHeldOut } from '../../engine/train/held-out';
+import { BestWeights, evenlySpacedRows, heldOutNll, SEGMENTS, splitHeldOut } from '../../engine/train/held-out';
 import { randomize } from '../helpers/flows';
 
 beforeAll(async () => {
@@ -26,6 +26,13 @@ describe('held-out data for early stopping', () => {
     // Segment s (50 rows) holds out its last 5: rows 45–49, 95–99, …
     expect(held.slice(0, 10)).toEqual([45, 46, 47, 48, 49, 95, 96, 97, 98, 99]);
     expect(new Set(held.map((r) => Math.floor(r / (n / SEGMENTS)))).size).toBe(SEGMENTS);
+  });
+
+  it('picks whole rows evenly spaced over the set, first row first, and all of them where there are few', () => {
+    const x = indexed(10);
+    expect(evenlySpacedRows(x, 2, 10)).toBe(x);
+    const picked = evenlySpacedRows(indexed(1000), 2, 7);
+    expect(Array.from(picked)).toEqual([0, 142, 285, 428, 571, 714, 857].flatMap((r) => [r, -r]));
   });
 
   it('refuses a fraction outside (0, 1) and a split that leaves one side empty', () => {

@@ -3,6 +3,7 @@ import { BIDIRECTIONAL_MAX_ROWS } from '../../contract/run-spec/cost';
 import { referenceDataTau } from '../../contract/run-spec/generator';
 import { bidirectional, dataLogWeights } from '../../engine/bidirectional';
 import type { GeneratedSamples } from '../../engine/sampling';
+import { evenlySpacedRows } from '../../engine/train/held-out';
 import type { Run } from './train-setup';
 
 /**
@@ -14,7 +15,7 @@ import type { Run } from './train-setup';
 export function heldOutOverlap(run: Run, s: GeneratedSamples): { bidirectional?: TemperatureEstimate['bidirectional']; warning?: string } {
   const { spec, heldOut, built, system } = run;
   if (!heldOut || spec.sampling.ais || referenceDataTau(spec) !== s.tau) return {};
-  const rows = evenlySpaced(heldOut, system.dim, BIDIRECTIONAL_MAX_ROWS);
+  const rows = evenlySpacedRows(heldOut, system.dim, BIDIRECTIONAL_MAX_ROWS);
   const data = dataLogWeights(built.flow, system, rows, s.tau);
   const b = bidirectional(s.logw, s.state, data.logw, data.state);
   const [A, B] = system.states;
@@ -24,12 +25,4 @@ export function heldOutOverlap(run: Run, s: GeneratedSamples): { bidirectional?:
   if (!far.length) return { bidirectional: out };
   const list = far.map(([name, k]) => `'${name}' ${k!.toFixed(1)} nats`).join(', ');
   return { bidirectional: out, warning: `KL(p‖q) against the held-out data at τ=${s.tau}: ${list}; importance sampling needs ~exp(KL) samples, more than the ${s.logw.length} drawn, so the weights cannot be trusted whatever their ESS says` };
-}
-
-function evenlySpaced(x: Float64Array, dim: number, max: number): Float64Array {
-  const n = x.length / dim;
-  if (n <= max) return x;
-  const out = new Float64Array(max * dim);
-  for (let i = 0; i < max; i++) out.set(x.subarray(Math.floor((i * n) / max) * dim, (Math.floor((i * n) / max) + 1) * dim), i * dim);
-  return out;
 }
