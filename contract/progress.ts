@@ -74,5 +74,9 @@ export type RunEvent =
   | { readonly type: 'umbrella'; readonly window: number; readonly windows: number; readonly acceptance: number }
   /** ESS / N of a small fresh batch at τ = 1 while training (every ~2 % of the steps). */
   | { readonly type: 'ess'; readonly step: number; readonly essFraction: number }
-  /** Mean negative log-likelihood of the held-out rows (`training.heldOut`), at each ESS probe. */
-  | { readonly type: 'heldOut'; readonly step: number; readonly nll: number };
+  /**
+   * At each ESS probe with held-out rows (`training.heldOut`): their mean negative log-likelihood,
+   * and where the data are at the probe's τ = 1, each state's KL(p‖q) in nats by BAR between the
+   * probe's draws and the rows (null where a state has no draws or rows).
+   */
+  | { readonly type: 'heldOut'; readonly step: number; readonly nll: number; readonly klForward?: { readonly A: number | null; readonly B: number | null } };

@@ -62,9 +62,13 @@ function pick(v: ArrayLike<number>, state: ArrayLike<number>, s: number): number
  * normalisation), and each row's state.
  */
 export function dataLogWeights(flow: Flow, system: ModelSystem, x: Float64Array, tau: number, chunk = 4096): { logw: Float64Array; state: Int8Array } {
+  return dataLogWeightsOf(system, x, flowLogDensity(flow, Float32Array.from(x), tau, chunk), flow.dim, tau);
+}
+
+/** `dataLogWeights` from rows whose log q_τ is already known (`zDim`: the flow's latent dimension). */
+export function dataLogWeightsOf(system: ModelSystem, x: Float64Array, logQ: Float64Array, zDim: number, tau: number): { logw: Float64Array; state: Int8Array } {
   const { u, state } = evaluateRows(system, x);
-  const logQ = flowLogDensity(flow, Float32Array.from(x), tau, chunk);
-  const logNorm = 0.5 * flow.dim * Math.log(2 * Math.PI * tau);
+  const logNorm = 0.5 * zDim * Math.log(2 * Math.PI * tau);
   const logw = logQ.map((lq, i) => {
     const lw = -u[i]! / tau - lq - logNorm;
     return Number.isFinite(u[i]!) && !Number.isNaN(lw) ? lw : -Infinity;

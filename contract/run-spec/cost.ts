@@ -99,6 +99,9 @@ export function aisChunk(spec: GeneratorSpec, xDim: number): number {
 /** Held-out rows a run's bidirectional estimate evaluates at most (evenly spaced): one flow pass each. */
 export const BIDIRECTIONAL_MAX_ROWS = 20_000;
 
+/** Held-out rows each check during training scores at most (evenly spaced, the same rows every time): their NLL and KL(p‖q). */
+export const HELD_OUT_CHECK_ROWS = 4096;
+
 export function estimateCost(spec: RunSpec, xDim: number): CostEstimate {
   return spec.method === 'umbrella' ? umbrellaCost(spec, xDim) : generatorCost(spec, xDim);
 }
@@ -143,6 +146,9 @@ function generatorCost(spec: GeneratorSpec, xDim: number): CostEstimate {
   // The bidirectional estimate: one inverse pass and the energies of up to BIDIRECTIONAL_MAX_ROWS held-out rows.
   const held = rows && spec.training.heldOut ? Math.min(BIDIRECTIONAL_MAX_ROWS, Math.ceil(rows.n * spec.training.heldOut.fraction)) : 0;
   if (held) work.push({ field: 'training.heldOut', what: 'bidirectional estimate on held-out rows', amount: pass(held) + held * energySeconds(x) });
+  // The check at every ESS probe: one inverse pass and the energies of up to HELD_OUT_CHECK_ROWS rows.
+  const checked = Math.min(held, HELD_OUT_CHECK_ROWS);
+  if (checked && stages.length) work.push({ field: 'training.heldOut', what: 'held-out checks (NLL, KL) at the ESS probes', amount: (probe.count + 1) * (pass(checked) + checked * energySeconds(x)) });
   work.push({ field: 'sampling.n', what: 'sampling', amount: (2 * params * drawn) / FLOP_PER_S + drawn * energySeconds(x) });
   const ais = spec.sampling.ais;
   if (ais) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mlLoss } from '../losses';
+import { HELD_OUT_CHECK_ROWS } from '../../contract/run-spec/cost';
+import { flowLogDensity } from '../flows/density';
 import { xDimOf, type Flow } from '../flows/types';
 
 /**
@@ -36,8 +37,6 @@ export function splitHeldOut(x: Float64Array, dim: number, fraction: number): He
   return { train: rows(train), heldOut: rows(held) };
 }
 
-/** Rows evaluated per check: evenly spaced over the held-out set, the same rows every time. */
-export const MAX_CHECK_ROWS = 4096;
 const CHUNK = 1024;
 
 /** Up to `max` rows of row-major `x`, evenly spaced (all of them where there are no more): the same rows every call. */
@@ -52,17 +51,26 @@ export function evenlySpacedRows(x: Float64Array, dim: number, max: number): Flo
   return out;
 }
 
-/** Mean negative log-likelihood (the ML loss at `tau`) of up to `MAX_CHECK_ROWS` held-out rows. */
-export function heldOutNll(flow: Flow, heldOut: Float64Array, tau: number): number {
-  const dim = xDimOf(flow);
-  const rows = Float32Array.from(evenlySpacedRows(heldOut, dim, MAX_CHECK_ROWS));
-  const take = rows.length / dim;
+/** One held-out check: the rows checked (evenly spaced, the same every time), their log q_τ, and the mean NLL. */
+export interface HeldOutCheck {
+  readonly rows: Float64Array;
+  readonly logQ: Float64Array;
+  /** The ML loss at τ of the rows: −mean log q_τ without the normalisation (d/2)·log(2πτ). */
+  readonly nll: number;
+}
+
+/** Score up to `HELD_OUT_CHECK_ROWS` held-out rows in one inverse pass. */
+export function checkHeldOut(flow: Flow, heldOut: Float64Array, tau: number): HeldOutCheck {
+  const rows = evenlySpacedRows(heldOut, xDimOf(flow), HELD_OUT_CHECK_ROWS);
+  const logQ = flowLogDensity(flow, Float32Array.from(rows), tau, CHUNK);
   let sum = 0;
-  for (let start = 0; start < take; start += CHUNK) {
-    const m = Math.min(CHUNK, take - start);
-    sum += m * tf.tidy(() => mlLoss(flow, tf.tensor2d(rows.subarray(start * dim, (start + m) * dim), [m, dim]), tau).dataSync()[0]!);
-  }
-  return sum / take;
+  for (const v of logQ) sum += v;
+  return { rows, logQ, nll: -sum / logQ.length - 0.5 * flow.dim * Math.log(2 * Math.PI * tau) };
+}
+
+/** Mean negative log-likelihood (the ML loss at `tau`) of up to `HELD_OUT_CHECK_ROWS` held-out rows. */
+export function heldOutNll(flow: Flow, heldOut: Float64Array, tau: number): number {
+  return checkHeldOut(flow, heldOut, tau).nll;
 }
 
 /**

@@ -96,3 +96,21 @@ describe('pooled surface draws', () => {
     expect(memory('double-well', 20, 2).memoryBytes).toBe(memory('double-well', 1, 2).memoryBytes);
   });
 });
+
+describe('the work estimate with held-out data', () => {
+  it('counts the final bidirectional pass and a check of at most 4 096 rows at every ESS probe', () => {
+    const parse = (heldOut: boolean) => {
+      const r = parseRunSpec({ ...structuredClone(BASE), training: { ...BASE.training, ...(heldOut ? { heldOut: { fraction: 0.5 } } : {}) } });
+      if (!r.ok) throw new Error(JSON.stringify(r.issues));
+      return estimateCost(r.spec, 76);
+    };
+    const held = parse(true), none = parse(false);
+    const parts = held.work.filter((p) => p.field === 'training.heldOut');
+    expect(parts.map((p) => p.what)).toEqual(['bidirectional estimate on held-out rows', 'held-out checks (NLL, KL) at the ESS probes']);
+    expect(none.work.some((p) => p.field === 'training.heldOut')).toBe(false);
+    // 4 000 rows, half held out: the final pass covers all 2 000, each of the 51 checks the same 2 000.
+    const [final, checks] = parts.map((p) => p.amount) as [number, number];
+    expect(checks / final).toBeCloseTo(51, 6);
+    expect(held.seconds - none.seconds).toBeCloseTo(final + checks, 9);
+  });
+});

@@ -86,7 +86,11 @@ describe('workbench in the browser', () => {
     await page.getByRole('button', { name: 'Create' }).click();
     await expect.poll(() => page.getByRole('button', { name: /^e2e project/ }).count()).toBe(1);
 
-    firstRun = await startFromPreset(quick(400));
+    // Held-out frames give the run a second, bidirectional ΔF (BAR) and each state's KL(p‖q).
+    firstRun = await startFromPreset((s) => {
+      quick(400)(s);
+      s.training.heldOut = { fraction: 0.2 };
+    });
     await row(firstRun).getByRole('button', { name: new RegExp(`#${firstRun}`) }).click();
     // Counted, not assumed: the chart gains points while the run trains.
     await expect.poll(() => chartPoints(page, 'chart-loss'), { timeout: 60_000 }).toBeGreaterThan(0);
@@ -95,6 +99,8 @@ describe('workbench in the browser', () => {
     await expect.poll(() => status(firstRun), { timeout: 120_000 }).toBe('completed');
     await expect.poll(() => page.getByTestId('delta-f').textContent(), { timeout: 30_000 }).toMatch(/-?\d+\.\d+ ± \d+\.\d+/);
     await expect.poll(() => page.getByTestId('chart-profile').count()).toBe(1);
+    await expect.poll(() => chartPoints(page, 'chart-kl')).toBeGreaterThan(10);
+    await expect.poll(() => page.getByTestId('delta-f-bar').textContent()).toMatch(/^-?\d+\.\d+ ± \d+\.\d+ kT KL\(p‖q\) left -?\d+\.\d, right -?\d+\.\d nats$/);
     // The scheduler's share of the cores, as the run page shows it.
     await expect.poll(() => page.getByTestId('run-cores').textContent()).toMatch(/^[1-9]\d*$/);
     await screenshot('run-detail');

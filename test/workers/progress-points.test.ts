@@ -26,3 +26,17 @@ describe('sampler progress', () => {
     expect(line(train, null)!.message).toMatch(/FAB step 41\/100 .* AIS acc 0\.500 ESS 0\.250 logZ 11\.020 ± 0\.030 buffer 4096$/);
   });
 });
+
+describe('held-out checks', () => {
+  it('become the NLL point and one KL point per state with a finite KL', () => {
+    const both: RunEvent = { type: 'heldOut', step: 30, nll: 1.25, klForward: { A: 0.4, B: 2.5 } };
+    expect(eventPoints(both).map((p) => [p.series, p.step, p.value])).toEqual([
+      ['heldOut.ml', 30, 1.25],
+      ['heldOut.klA', 30, 0.4],
+      ['heldOut.klB', 30, 2.5],
+    ]);
+    // A state the probe missed has no KL: no point (not a NaN point); data at τ ≠ 1 give none at all.
+    expect(eventPoints({ type: 'heldOut', step: 31, nll: 1.2, klForward: { A: 0.3, B: null } }).map((p) => p.series)).toEqual(['heldOut.ml', 'heldOut.klA']);
+    expect(eventPoints({ type: 'heldOut', step: 32, nll: 1.2 }).map((p) => p.series)).toEqual(['heldOut.ml']);
+  });
+});

@@ -30,8 +30,11 @@ export function eventPoints(e: RunEvent): MetricPoint[] {
       return [{ series: 'umbrella.acceptance', step: e.window, value: e.acceptance }];
     case 'ess':
       return [{ series: 'ess', step: e.step, value: e.essFraction }];
-    case 'heldOut':
-      return [{ series: 'heldOut.ml', step: e.step, value: e.nll }];
+    case 'heldOut': {
+      const kl: [string, number | null | undefined][] = [['heldOut.klA', e.klForward?.A], ['heldOut.klB', e.klForward?.B]];
+      const pts = kl.filter((k): k is [string, number] => typeof k[1] === 'number').map(([series, value]) => ({ series, step: e.step, value }));
+      return [{ series: 'heldOut.ml', step: e.step, value: e.nll }, ...pts];
+    }
     case 'phase':
       return [];
   }

@@ -3,9 +3,11 @@ import type { SamplerProgress } from '../../contract/progress';
 import type { GeneratorSpec } from '../../contract/run-spec';
 import { samplingChunk } from '../../contract/run-spec/cost';
 import { essProbeOf, referenceDataTau } from '../../contract/run-spec/generator';
-import { essProbe } from '../../engine/ess-probe';
+import { bidirectional, dataLogWeightsOf } from '../../engine/bidirectional';
+import { probeDraws, type ProbeDraws } from '../../engine/ess-probe';
 import { xDimOf } from '../../engine/flows/types';
-import { BestWeights, heldOutNll } from '../../engine/train/held-out';
+import { essFraction } from '../../engine/reweighting';
+import { BestWeights, checkHeldOut } from '../../engine/train/held-out';
 import { train, type BatchState, type TrainSummary } from '../../engine/train/trainer';
 import type { DataParallel } from '../parallel/data-parallel';
 import type { ExploreOutcome } from './assemble-result';
@@ -25,6 +27,9 @@ function decodeBatches(b: { order: string; pos: number } | undefined): BatchStat
   const bytes = Buffer.from(b.order, 'base64');
   return { order: new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), pos: b.pos };
 }
+
+/** The ESS probes draw at τ = 1: the temperature the run is judged at. */
+const PROBE_TAU = 1;
 
 /** Staged training (on the data, or on the final exploration buffer); a trained checkpoint's summary where there is nothing to train. */
 export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null, parallel: DataParallel): Promise<TrainSummary> {
@@ -54,8 +59,9 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
       emit({ type: 'train', ...p });
       // ESS (and held-out NLL) over time: `count` probes per schedule, and the last step.
       if (p.step % Math.max(1, Math.round(p.totalSteps / probe.count)) === 0 || p.step === p.totalSteps) {
-        emit({ type: 'ess', step: p.step, essFraction: essProbe(built.flow, system, { n: probe.samples, tau: 1, rng: run.rng.ess, chunk: probeChunk }) });
-        if (run.heldOut) checkHeldOut(run, best, p.step, dataTau);
+        const draws = probeDraws(built.flow, system, { n: probe.samples, tau: PROBE_TAU, rng: run.rng.ess, chunk: probeChunk });
+        emit({ type: 'ess', step: p.step, essFraction: essFraction(draws.logw) });
+        if (run.heldOut) heldOutStep(run, best, p.step, dataTau, draws);
       }
     },
     ...(start ? { start } : {}),
@@ -93,11 +99,21 @@ function resumeBest(run: Run, resumingTraining: boolean): BestWeights {
   return best;
 }
 
-/** The held-out NLL now, kept with the weights if it is the best so far. */
-function checkHeldOut(run: Run, best: BestWeights, step: number, tau: number): void {
-  const nll = heldOutNll(run.built.flow, run.heldOut!, tau);
-  best.offer(run.built.flow, step, nll);
-  run.emit({ type: 'heldOut', step, nll });
+/**
+ * The held-out check now: the NLL (its weights kept if it is the best so far) and, where the data
+ * are at the probe's temperature, each state's KL(p‖q) between the probe's draws and the rows.
+ */
+function heldOutStep(run: Run, best: BestWeights, step: number, tau: number, draws: ProbeDraws): void {
+  const flow = run.built.flow;
+  const c = checkHeldOut(flow, run.heldOut!, tau);
+  best.offer(flow, step, c.nll);
+  let klForward: { A: number | null; B: number | null } | undefined;
+  if (tau === PROBE_TAU) {
+    const data = dataLogWeightsOf(run.system, c.rows, c.logQ, flow.dim, tau);
+    const [a, b] = bidirectional(draws.logw, draws.state, data.logw, data.state).states;
+    klForward = { A: a.klForward, B: b.klForward };
+  }
+  run.emit({ type: 'heldOut', step, nll: c.nll, ...(klForward ? { klForward } : {}) });
 }
 
 /** With `heldOut.keepBest`, the best-scoring weights go back into the flow; what was kept, for the result. */
