@@ -77,6 +77,6 @@ export type RunEvent =
   /**
    * At each ESS probe with held-out rows (`training.heldOut`): their mean negative log-likelihood,
    * and where the data are at the probe's τ = 1, each state's KL(p‖q) in nats by BAR between the
-   * probe's draws and the rows (null where a state has no draws or rows).
+   * probe's draws and the rows (null where a state has fewer than 10 draws, no rows, or BAR has no finite answer).
    */
   | { readonly type: 'heldOut'; readonly step: number; readonly nll: number; readonly klForward?: { readonly A: number | null; readonly B: number | null } };

@@ -1,7 +1,7 @@
 import { bar } from './bar';
 import { evaluateRows } from './evaluate';
 import type { ModelSystem } from './energies/types';
-import { flowLogDensity } from './flows/density';
+import { flowLogDensity, gaussianLogNorm } from './flows/density';
 import type { Flow } from './flows/types';
 
 /**
@@ -62,16 +62,19 @@ function pick(v: ArrayLike<number>, state: ArrayLike<number>, s: number): number
  * normalisation), and each row's state.
  */
 export function dataLogWeights(flow: Flow, system: ModelSystem, x: Float64Array, tau: number, chunk = 4096): { logw: Float64Array; state: Int8Array } {
-  return dataLogWeightsOf(system, x, flowLogDensity(flow, Float32Array.from(x), tau, chunk), flow.dim, tau);
+  const { u, state } = evaluateRows(system, x);
+  return { logw: rowLogWeights({ u, logQ: flowLogDensity(flow, Float32Array.from(x), tau, chunk), zDim: flow.dim, tau }), state };
 }
 
-/** `dataLogWeights` from rows whose log q_τ is already known (`zDim`: the flow's latent dimension). */
-export function dataLogWeightsOf(system: ModelSystem, x: Float64Array, logQ: Float64Array, zDim: number, tau: number): { logw: Float64Array; state: Int8Array } {
-  const { u, state } = evaluateRows(system, x);
-  const logNorm = 0.5 * zDim * Math.log(2 * Math.PI * tau);
-  const logw = logQ.map((lq, i) => {
-    const lw = -u[i]! / tau - lq - logNorm;
-    return Number.isFinite(u[i]!) && !Number.isNaN(lw) ? lw : -Infinity;
+/**
+ * `dataLogWeights` of rows whose energies and log q_τ are known (`flowLogDensity` of a flow of
+ * latent dimension `zDim`): −u/τ − log q_τ − (d/2)·ln(2πτ); a non-finite energy gives −∞.
+ */
+export function rowLogWeights(r: { readonly u: ArrayLike<number>; readonly logQ: Float64Array; readonly zDim: number; readonly tau: number }): Float64Array {
+  const logNorm = gaussianLogNorm(r.zDim, r.tau);
+  return r.logQ.map((lq, i) => {
+    const u = r.u[i]!;
+    const lw = -u / r.tau - lq - logNorm;
+    return Number.isFinite(u) && !Number.isNaN(lw) ? lw : -Infinity;
   });
-  return { logw, state };
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { stateIndices } from '../contract/states';
 import type { ModelSystem } from './energies/types';
 import { xDimOf, type Flow } from './flows/types';
-import { essFraction, logWeights } from './reweighting';
+import { logWeights } from './reweighting';
 import type { Rng } from './rng';
 
 /** A probe's draws: each sample's log weight (engine/reweighting.ts `logWeights`) and state (0 = A, 1 = B, −1 = neither). */
@@ -21,7 +21,7 @@ export interface ProbeOptions {
 
 /**
  * n fresh samples from the generator at temperature τ, weighed: what the "ESS over time" reads
- * while a run trains, and what the held-out check compares with the data (engine/bidirectional.ts).
+ * while a run trains (its Kish ESS / N cannot read below 1/n: one sample holding all the weight), and what the held-out check compares with the data (engine/bidirectional.ts).
  * Synchronous, one forward pass in chunks, so a training loop can call it every few dozen steps.
  */
 export function probeDraws(flow: Flow, system: ModelSystem, o: ProbeOptions): ProbeDraws {
@@ -48,9 +48,4 @@ export function probeDraws(flow: Flow, system: ModelSystem, o: ProbeOptions): Pr
     });
   }
   return { logw: logWeights({ u, zNormSq, logDetZX: logDet, tau: o.tau }), state: stateIndices(rc, system.states) };
-}
-
-/** Kish ESS / N of a probe's draws. It cannot read below 1/n: one sample holding all the weight. */
-export function essProbe(flow: Flow, system: ModelSystem, o: ProbeOptions): number {
-  return essFraction(probeDraws(flow, system, o).logw);
 }

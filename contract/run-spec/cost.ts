@@ -1,5 +1,5 @@
 import { isMoleculeSystem } from '../systems';
-import { essProbeOf, type GeneratorSpec } from './generator';
+import { essProbeOf, referenceDataTau, type GeneratorSpec } from './generator';
 import type { RunSpec, SpecIssue } from './index';
 
 /**
@@ -124,7 +124,7 @@ function generatorCost(spec: GeneratorSpec, xDim: number): CostEstimate {
     if (pool) memory.push({ field: `training.stages[${i}].${s.fab ? 'fab.bufferSize' : 'anneal.samples'}`, what: 'sampler pool', amount: pool * (x * F32 + 3 * F64) });
   });
   const probe = essProbeOf(spec);
-  memory.push({ field: 'training.essProbe.samples', what: 'one ESS probe (rows, energies, weights)', amount: probe.samples * (x * F32 + 4 * F64) });
+  memory.push({ field: 'training.essProbe.samples', what: 'one ESS probe (rows, energies, RC, weights, states)', amount: probe.samples * (x * F32 + 5 * F64 + 1) });
   const n = spec.sampling.n;
   const chunk = Math.min(samplingChunk(spec, xDim), n);
   memory.push({ field: 'sampling.n', what: 'generated samples of one temperature (rows, energies, weights, RC, sort orders)', amount: n * (x * (F32 + F64) + 8 * F64) });
@@ -146,9 +146,11 @@ function generatorCost(spec: GeneratorSpec, xDim: number): CostEstimate {
   // The bidirectional estimate: one inverse pass and the energies of up to BIDIRECTIONAL_MAX_ROWS held-out rows.
   const held = rows && spec.training.heldOut ? Math.min(BIDIRECTIONAL_MAX_ROWS, Math.ceil(rows.n * spec.training.heldOut.fraction)) : 0;
   if (held) work.push({ field: 'training.heldOut', what: 'bidirectional estimate on held-out rows', amount: pass(held) + held * energySeconds(x) });
-  // The check at every ESS probe: one inverse pass and the energies of up to HELD_OUT_CHECK_ROWS rows.
+  // The check at every ESS probe: one inverse pass over up to HELD_OUT_CHECK_ROWS rows; their
+  // energies once, for the KL, which needs data at the probes' τ = 1.
   const checked = Math.min(held, HELD_OUT_CHECK_ROWS);
-  if (checked && stages.length) work.push({ field: 'training.heldOut', what: 'held-out checks (NLL, KL) at the ESS probes', amount: (probe.count + 1) * (pass(checked) + checked * energySeconds(x)) });
+  const klEnergies = (referenceDataTau(spec) ?? 1) === 1 ? checked * energySeconds(x) : 0;
+  if (checked && stages.length) work.push({ field: 'training.heldOut', what: 'held-out checks (NLL, KL) at the ESS probes', amount: (probe.count + 1) * pass(checked) + klEnergies });
   work.push({ field: 'sampling.n', what: 'sampling', amount: (2 * params * drawn) / FLOP_PER_S + drawn * energySeconds(x) });
   const ais = spec.sampling.ais;
   if (ais) {

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { xDimOf, type Flow } from './types';
 
+/** (d/2)·ln(2πτ): the normalisation of N(0, τI) in d latent dimensions (`flow.dim`, not the x dimension). */
+export function gaussianLogNorm(zDim: number, tau: number): number {
+  return 0.5 * zDim * Math.log(2 * Math.PI * tau);
+}
+
 /**
  * log q_τ(x) = log N(F_xz(x); 0, τI) + log|det J_xz(x)| of each row: the density of the flow's
  * samples drawn at temperature τ (τ = 1: the flow's own density), in chunks, float64 out.
@@ -8,7 +13,7 @@ import { xDimOf, type Flow } from './types';
 export function flowLogDensity(flow: Flow, x: Float32Array, tau = 1, chunk = 4096): Float64Array {
   const xDim = xDimOf(flow);
   const n = x.length / xDim;
-  const logNorm = 0.5 * flow.dim * Math.log(2 * Math.PI * tau);
+  const logNorm = gaussianLogNorm(flow.dim, tau);
   const out = new Float64Array(n);
   for (let a = 0; a < n; a += chunk) {
     const m = Math.min(chunk, n - a);

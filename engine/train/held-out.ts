@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { HELD_OUT_CHECK_ROWS } from '../../contract/run-spec/cost';
-import { flowLogDensity } from '../flows/density';
+import { flowLogDensity, gaussianLogNorm } from '../flows/density';
 import { xDimOf, type Flow } from '../flows/types';
 
 /**
@@ -54,7 +54,10 @@ export function evenlySpacedRows(x: Float64Array, dim: number, max: number): Flo
 /** One held-out check: the rows checked (evenly spaced, the same every time), their log q_τ, and the mean NLL. */
 export interface HeldOutCheck {
   readonly rows: Float64Array;
+  /** log q_τ of each row, as `flowLogDensity` gives it for a flow of latent dimension `zDim`. */
   readonly logQ: Float64Array;
+  readonly zDim: number;
+  readonly tau: number;
   /** The ML loss at τ of the rows: −mean log q_τ without the normalisation (d/2)·log(2πτ). */
   readonly nll: number;
 }
@@ -65,7 +68,7 @@ export function checkHeldOut(flow: Flow, heldOut: Float64Array, tau: number): He
   const logQ = flowLogDensity(flow, Float32Array.from(rows), tau, CHUNK);
   let sum = 0;
   for (const v of logQ) sum += v;
-  return { rows, logQ, nll: -sum / logQ.length - 0.5 * flow.dim * Math.log(2 * Math.PI * tau) };
+  return { rows, logQ, zDim: flow.dim, tau, nll: -sum / logQ.length - gaussianLogNorm(flow.dim, tau) };
 }
 
 /** Mean negative log-likelihood (the ML loss at `tau`) of up to `HELD_OUT_CHECK_ROWS` held-out rows. */

@@ -98,19 +98,32 @@ describe('pooled surface draws', () => {
 });
 
 describe('the work estimate with held-out data', () => {
-  it('counts the final bidirectional pass and a check of at most 4 096 rows at every ESS probe', () => {
-    const parse = (heldOut: boolean) => {
-      const r = parseRunSpec({ ...structuredClone(BASE), training: { ...BASE.training, ...(heldOut ? { heldOut: { fraction: 0.5 } } : {}) } });
-      if (!r.ok) throw new Error(JSON.stringify(r.issues));
-      return estimateCost(r.spec, 76);
-    };
-    const held = parse(true), none = parse(false);
-    const parts = held.work.filter((p) => p.field === 'training.heldOut');
-    expect(parts.map((p) => p.what)).toEqual(['bidirectional estimate on held-out rows', 'held-out checks (NLL, KL) at the ESS probes']);
-    expect(none.work.some((p) => p.field === 'training.heldOut')).toBe(false);
-    // 4 000 rows, half held out: the final pass covers all 2 000, each of the 51 checks the same 2 000.
-    const [final, checks] = parts.map((p) => p.amount) as [number, number];
-    expect(checks / final).toBeCloseTo(51, 6);
-    expect(held.seconds - none.seconds).toBeCloseTo(final + checks, 9);
+  const parts = (perState: number, fraction: number | null, temperature = 1) => {
+    const r = parseRunSpec({ ...structuredClone(BASE), data: { ...BASE.data, perState, temperature }, training: { ...BASE.training, ...(fraction ? { heldOut: { fraction } } : {}) } });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    const c = estimateCost(r.spec, 76);
+    const held = c.work.filter((p) => p.field === 'training.heldOut');
+    return { seconds: c.seconds, what: held.map((p) => p.what), final: held[0]?.amount ?? 0, checks: held[1]?.amount ?? 0 };
+  };
+
+  it('counts the final bidirectional pass and the checks at every ESS probe, nothing without held-out data', () => {
+    const held = parts(1000, 0.5), none = parts(1000, null);
+    expect(held.what).toEqual(['bidirectional estimate on held-out rows', 'held-out checks (NLL, KL) at the ESS probes']);
+    expect(none.what).toEqual([]);
+    expect(held.seconds - none.seconds).toBeCloseTo(held.final + held.checks, 9);
+  });
+
+  it('checks at most 4 096 rows, and their energies once and only with data at τ = 1', () => {
+    // 1 000 held-out rows: data at τ = 2 give 51 inverse passes and no energies (no KL); at τ = 1,
+    // the energies of the rows once, the same amount the final pass spends on them.
+    const hot = parts(1000, 0.5, 2), cold = parts(1000, 0.5, 1);
+    const pass = hot.checks / 51;
+    expect(cold.checks - hot.checks).toBeCloseTo(cold.final - pass, 9);
+    expect(cold.checks - hot.checks).toBeGreaterThan(0);
+    // 6 000 and 10 000 held-out rows: the final pass grows, the checks stay at 4 096 rows.
+    const a = parts(10_000, 0.3), b = parts(10_000, 0.5);
+    expect(b.final).toBeGreaterThan(a.final);
+    expect(b.checks).toBeCloseTo(a.checks, 9);
+    expect(a.checks).toBeGreaterThan(cold.checks);
   });
 });

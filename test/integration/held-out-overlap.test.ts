@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../contract/run-result';
 import { parseRunSpec, type GeneratorSpec } from '../../contract/run-spec';
 import { runTrainSample } from '../../workers/jobs/train-sample';
 
@@ -61,5 +62,11 @@ describe('held-out bidirectional estimate', () => {
     const s = spec(20);
     const none = await runTrainSample({ ...s, training: { ...s.training, heldOut: undefined } }, { seed: 5 });
     expect(none.result.temperatures[0]!.bidirectional).toBeUndefined();
+    // Data at τ = 2: the checks score the NLL, but the probes draw at τ = 1, so no KL.
+    const events: RunEvent[] = [];
+    await runTrainSample({ ...s, data: { ...s.data!, temperature: 2 } as GeneratorSpec['data'] }, { seed: 5, onEvent: (e) => events.push(e) });
+    const checks = events.filter((e) => e.type === 'heldOut');
+    expect(checks.length).toBe(20);
+    expect(checks.every((e) => Number.isFinite(e.nll) && e.klForward === undefined)).toBe(true);
   });
 });

@@ -3,8 +3,9 @@ import type { SamplerProgress } from '../../contract/progress';
 import type { GeneratorSpec } from '../../contract/run-spec';
 import { samplingChunk } from '../../contract/run-spec/cost';
 import { essProbeOf, referenceDataTau } from '../../contract/run-spec/generator';
-import { bidirectional, dataLogWeightsOf } from '../../engine/bidirectional';
+import { bidirectional, rowLogWeights } from '../../engine/bidirectional';
 import { probeDraws, type ProbeDraws } from '../../engine/ess-probe';
+import { evaluateRows, type EvaluatedRows } from '../../engine/evaluate';
 import { xDimOf } from '../../engine/flows/types';
 import { essFraction } from '../../engine/reweighting';
 import { BestWeights, checkHeldOut } from '../../engine/train/held-out';
@@ -43,6 +44,7 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
   const start = resume?.phase === 'train' ? { ...resume.state, adam: resume.optimizer ? decodeAdam(resume.optimizer) : null, sampler: resume.sampler ?? null, batches: decodeBatches(resume.state.batches) } : undefined;
   const dataTau = referenceDataTau(spec) ?? spec.explore?.tau ?? 1;
   const best = resumeBest(run, start !== undefined);
+  const checkHeld = heldOutChecks(run, best, dataTau);
   let lastSampler: SamplerProgress | undefined;
   const probe = essProbeOf(spec);
   const probeChunk = samplingChunk(spec, xDimOf(built.flow));
@@ -57,11 +59,11 @@ export async function trainPhase(run: Run, exploreOutcome: ExploreOutcome | null
     onProgress: (p) => {
       run.step.now = p.step;
       emit({ type: 'train', ...p });
-      // ESS (and held-out NLL) over time: `count` probes per schedule, and the last step.
+      // ESS (and the held-out NLL and KL) over time: `count` probes per schedule, and the last step.
       if (p.step % Math.max(1, Math.round(p.totalSteps / probe.count)) === 0 || p.step === p.totalSteps) {
         const draws = probeDraws(built.flow, system, { n: probe.samples, tau: PROBE_TAU, rng: run.rng.ess, chunk: probeChunk });
         emit({ type: 'ess', step: p.step, essFraction: essFraction(draws.logw) });
-        if (run.heldOut) heldOutStep(run, best, p.step, dataTau, draws);
+        if (run.heldOut) checkHeld(p.step, draws);
       }
     },
     ...(start ? { start } : {}),
@@ -99,21 +101,29 @@ function resumeBest(run: Run, resumingTraining: boolean): BestWeights {
   return best;
 }
 
+/** Fewer of a probe's draws in a state than this, and its KL is not reported: BAR on a handful of draws is noise. */
+const MIN_STATE_DRAWS = 10;
+
 /**
- * The held-out check now: the NLL (its weights kept if it is the best so far) and, where the data
- * are at the probe's temperature, each state's KL(p‖q) between the probe's draws and the rows.
+ * The held-out checks of one training phase: at each, the NLL (its weights kept if it is the best
+ * so far) and, where the data are at the probe's temperature, each state's KL(p‖q) between the
+ * probe's draws and the rows. The rows are the same at every check, so their energies are computed once.
  */
-function heldOutStep(run: Run, best: BestWeights, step: number, tau: number, draws: ProbeDraws): void {
-  const flow = run.built.flow;
-  const c = checkHeldOut(flow, run.heldOut!, tau);
-  best.offer(flow, step, c.nll);
-  let klForward: { A: number | null; B: number | null } | undefined;
-  if (tau === PROBE_TAU) {
-    const data = dataLogWeightsOf(run.system, c.rows, c.logQ, flow.dim, tau);
-    const [a, b] = bidirectional(draws.logw, draws.state, data.logw, data.state).states;
-    klForward = { A: a.klForward, B: b.klForward };
-  }
-  run.emit({ type: 'heldOut', step, nll: c.nll, ...(klForward ? { klForward } : {}) });
+function heldOutChecks(run: Run, best: BestWeights, tau: number): (step: number, draws: ProbeDraws) => void {
+  let rowsEval: EvaluatedRows | null = null;
+  return (step, draws) => {
+    const flow = run.built.flow;
+    const c = checkHeldOut(flow, run.heldOut!, tau);
+    best.offer(flow, step, c.nll);
+    let klForward: { A: number | null; B: number | null } | undefined;
+    if (tau === PROBE_TAU) {
+      rowsEval ??= evaluateRows(run.system, c.rows);
+      const logw = rowLogWeights({ ...c, u: rowsEval.u });
+      const kl = bidirectional(draws.logw, draws.state, logw, rowsEval.state).states.map((st) => (st.nFlow >= MIN_STATE_DRAWS ? st.klForward : null));
+      klForward = { A: kl[0]!, B: kl[1]! };
+    }
+    run.emit({ type: 'heldOut', step, nll: c.nll, ...(klForward ? { klForward } : {}) });
+  };
 }
 
 /** With `heldOut.keepBest`, the best-scoring weights go back into the flow; what was kept, for the result. */
